@@ -1,0 +1,82 @@
+#include "fixtures.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+static char *join(const char *a, const char *b, const char *suffix)
+{
+	size_t n = strlen(a) + strlen(b) + strlen(suffix) + 2;
+	char *p = malloc(n);
+	assert_non_null(p);
+	snprintf(p, n, "%s/%s%s", a, b, suffix);
+	return p;
+}
+
+char *vmc_test_fixture(const char *rel)
+{
+	return join(VMC_FIXTURES_DIR, rel, "");
+}
+
+char *vmc_test_fixture_raw(const char *rel)
+{
+	return join(VMC_FIXTURES_RAW_DIR, rel, "");
+}
+
+int vmc_test_exists(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0;
+}
+
+uint8_t *vmc_test_slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t *buf = NULL;
+	size_t cap = 0, n = 0;
+
+	assert_non_null(f);
+	for (;;) {
+		size_t r;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 65536;
+			buf = realloc(buf, cap);
+			assert_non_null(buf);
+		}
+		r = fread(buf + n, 1, cap - n, f);
+		if (r == 0)
+			break;
+		n += r;
+	}
+	fclose(f);
+	*len = n;
+	return buf;
+}
+
+char *vmc_test_run(const char *cmd, int *status)
+{
+	FILE *p = popen(cmd, "r");
+	char *buf = NULL;
+	size_t cap = 0, n = 0;
+	int st;
+
+	assert_non_null(p);
+	for (;;) {
+		size_t r;
+		if (cap - n < 4096) {
+			cap = cap ? cap * 2 : 65536;
+			buf = realloc(buf, cap);
+			assert_non_null(buf);
+		}
+		r = fread(buf + n, 1, cap - n - 1, p);
+		if (r == 0)
+			break;
+		n += r;
+	}
+	buf[n] = '\0';
+	st = pclose(p);
+	*status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	return buf;
+}

@@ -1,0 +1,25 @@
+/* Test support: fixture paths and small helpers shared by the test files. */
+#ifndef VMC_TEST_FIXTURES_H
+#define VMC_TEST_FIXTURES_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "vmcompat.h"
+
+/* Path of a committed fixture (fixtures/<rel>) in a static buffer-free way:
+ * the result is malloc'd; free it. */
+char *vmc_test_fixture(const char *rel);
+/* Path of the raw (decompressed) copy of fixtures/<rel>.xz; malloc'd. */
+char *vmc_test_fixture_raw(const char *rel);
+/* 1 if the file exists. */
+int vmc_test_exists(const char *path);
+/* Read a whole (small) file; malloc'd, *len set.  Fails the test on error. */
+uint8_t *vmc_test_slurp(const char *path, size_t *len);
+/* Run a shell command, capture stdout (malloc'd) and the exit status. */
+char *vmc_test_run(const char *cmd, int *status);
+
+#endif
