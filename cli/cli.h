@@ -1,0 +1,29 @@
+/*
+ * cli.h - the vmcompat command line: shared declarations of the thin client.
+ * Everything here uses only the public API (include/vmcompat.h).
+ */
+#ifndef VMC_CLI_H
+#define VMC_CLI_H
+
+#include <stdio.h>
+
+#include "vmcompat.h"
+
+/* Exit statuses (sysexits.h values; docs/cli.md). */
+#define EXIT_USAGE 64       /* EX_USAGE: bad command line                */
+#define EXIT_MALFORMED 65   /* EX_DATAERR: malformed input, limit hit    */
+#define EXIT_NOINPUT 66     /* EX_NOINPUT: cannot open input             */
+#define EXIT_UNSUPPORTED 69 /* EX_UNAVAILABLE: known format not readable */
+#define EXIT_SOFTWARE 70    /* EX_SOFTWARE: internal error, out of memory */
+#define EXIT_IOERR 74       /* EX_IOERR: read error                      */
+
+/* Map a vmc_status to an exit status. */
+int cli_exit_status(int code);
+/* Print "FILE:OFFSET: message" for the ctx's last error to stderr. */
+void cli_report_error(const vmc_ctx *ctx, const char *input);
+
+/* Output of `vmcompat decode`. */
+void decode_print_text(FILE *out, const vmc_stream *s, const char *input, int verbose);
+int decode_print_json(FILE *out, const vmc_stream *s, const char *input);
+
+#endif
