@@ -249,8 +249,10 @@ static int plausible_record(const vmc_stream *s, const uint8_t *p, size_t len, i
 {
 	size_t i, n;
 
+	/* A footer right at the end of a truncated input ends its section; the
+	 * record loop then reports the missing record at that offset. */
 	if (len == 0)
-		return 0;
+		return end;
 	switch (p[0]) {
 	case T_EOF:
 		return (len == 1 && end) || (len > 1 && p[1] == T_VMDESC);
