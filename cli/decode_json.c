@@ -143,6 +143,8 @@ static json_object *section_json(const vmc_section *sec)
 		const uint8_t *d = vmc_section_data(sec, &len);
 		add(o, "fields", NULL);
 		add(o, "hex", hex(d, len));
+	} else {
+		add(o, "fields", NULL); /* iterative: RAM is under "ramblocks" */
 	}
 	return o;
 }
