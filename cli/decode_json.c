@@ -31,8 +31,9 @@ static json_object *hex(const uint8_t *p, size_t n)
 
 static const char *kind_name(uint32_t kind)
 {
-	static const char *const names[] = {"uint",  "int",        "bool",    "bytes",
-					    "struct", "array", "subsection", "nullptr", "undecoded"};
+	static const char *const names[] = {"uint",   "int",   "bool",       "bytes",
+					    "struct", "array", "subsection", "nullptr",
+					    "undecoded", "string"};
 	return kind < sizeof(names) / sizeof(names[0]) ? names[kind] : "unknown";
 }
 

@@ -292,6 +292,13 @@ VMC_EXTERN const char *vmc_section_vmsd_name(const vmc_section *s);
 VMC_EXTERN uint32_t vmc_section_body(const vmc_section *s);
 /* Root of the decoded field tree (kind VMC_FIELD_STRUCT), or NULL. */
 VMC_EXTERN const vmc_field *vmc_section_fields(const vmc_section *s);
+/*
+ * Facts derived from the decoded body (e.g. for a virtio device: family,
+ * mode, PCI identity, MSI-X, features, queues, candidate QOM types), as a
+ * tree of fields (kind STRUCT at the root; leaves may be STRING), or NULL
+ * when nothing is derived for this section.  docs/decode-json.md lists them.
+ */
+VMC_EXTERN const vmc_field *vmc_section_facts(const vmc_section *s);
 /* Body bytes for FULL sections (held); NULL for iterative ones. */
 VMC_EXTERN const uint8_t *vmc_section_data(const vmc_section *s, size_t *len);
 
@@ -339,6 +346,7 @@ VMC_EXTERN uint64_t vmc_stream_ram_markers(const vmc_stream *stream, uint32_t ma
 #define VMC_FIELD_SUBSECTION 6u /* named children; version                */
 #define VMC_FIELD_NULLPTR 7u    /* a NULL element marker                  */
 #define VMC_FIELD_UNDECODED 8u  /* bytes whose layout is not known        */
+#define VMC_FIELD_STRING 9u     /* text (derived facts only): vmc_field_string */
 
 VMC_EXTERN const char *vmc_field_name(const vmc_field *f);
 /* QEMU's type name ("uint32", "pci config", "virtio", "struct", ...). */
@@ -356,6 +364,8 @@ VMC_EXTERN size_t vmc_field_child_count(const vmc_field *f);
 VMC_EXTERN const vmc_field *vmc_field_child(const vmc_field *f, size_t i);
 /* First child with this name, or NULL. */
 VMC_EXTERN const vmc_field *vmc_field_find(const vmc_field *f, const char *name);
+/* Text of a STRING field (borrowed), or NULL. */
+VMC_EXTERN const char *vmc_field_string(const vmc_field *f);
 
 #ifdef __cplusplus
 }

@@ -454,6 +454,11 @@ const vmc_field *vmc_section_fields(const vmc_section *sec)
 	return sec ? sec->fields : NULL;
 }
 
+const vmc_field *vmc_section_facts(const vmc_section *sec)
+{
+	return sec ? sec->facts : NULL;
+}
+
 const uint8_t *vmc_section_data(const vmc_section *sec, size_t *len)
 {
 	if (len)

@@ -27,6 +27,7 @@ struct vmc_section {
 	uint32_t body;            /* VMC_BODY_*                               */
 	const char *vmsd_name;    /* arena, or NULL                           */
 	vmc_field *fields;        /* decoded tree, or NULL                    */
+	vmc_field *facts;         /* derived facts, or NULL                   */
 	const uint8_t *data;      /* FULL: body bytes inside the held tail    */
 	size_t data_len;
 };

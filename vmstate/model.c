@@ -100,3 +100,8 @@ const vmc_field *vmc_field_find(const vmc_field *f, const char *name)
 			return &f->children[i];
 	return NULL;
 }
+
+const char *vmc_field_string(const vmc_field *f)
+{
+	return f && f->kind == VMC_FIELD_STRING ? f->str : NULL;
+}

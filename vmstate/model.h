@@ -22,6 +22,7 @@ struct vmc_field {
 	uint64_t u;             /* UINT/BOOL value                          */
 	int64_t i;              /* INT value                                */
 	const uint8_t *bytes;   /* BYTES/UNDECODED: size bytes, borrowed   */
+	const char *str;        /* STRING: text (arena)                    */
 	struct vmc_field *children; /* nchildren nodes (arena)             */
 	size_t nchildren;
 };
