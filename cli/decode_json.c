@@ -67,6 +67,9 @@ static json_object *field_json(const vmc_field *f)
 	case VMC_FIELD_NULLPTR:
 		add(o, "value", NULL);
 		break;
+	case VMC_FIELD_STRING:
+		add(o, "value", json_object_new_string(vmc_field_string(f)));
+		break;
 	case VMC_FIELD_BYTES:
 	case VMC_FIELD_UNDECODED:
 		b = vmc_field_bytes(f, &len);
