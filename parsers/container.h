@@ -17,10 +17,12 @@
 struct vmc_container {
 	const char *kind;        /* "raw","gzip","bzip2","xz","zstd","libvirt" (static) */
 	const char *compression; /* "none","gzip","bzip2","xz","zstd" (static)          */
-	uint64_t header_size;    /* input bytes before the (compressed) stream          */
+	uint64_t header_size;    /* input bytes before the (compressed) stream: 0, or
+	                            92 + data_len for libvirt                          */
 	int libvirt;             /* 1 for a libvirt save image                          */
 	int partial;             /* 1 for LibvirtQemudPart                              */
-	uint32_t lv_version;     /* libvirt header fields, host byte order (LE on x86)  */
+	int lv_big_endian;       /* 1 if the header's u32s were big-endian (swapped)    */
+	uint32_t lv_version;     /* libvirt header fields, byte order resolved          */
 	uint32_t lv_data_len;
 	uint32_t lv_was_running;
 	uint32_t lv_format;
@@ -34,8 +36,14 @@ typedef struct vmc__container_reader vmc__container_reader;
 /*
  * Read the container header from `file` (a source over the raw input,
  * positioned at 0), fill *info, and return a reader whose stream source
- * yields the QEMU stream from its first byte ("QEVM").  On failure nothing
- * is allocated and info holds no pointers.
+ * yields the QEMU stream from its first byte ("QEVM"), with offsets counted
+ * from 0 there.  `file` must outlive the reader.  On failure nothing is
+ * allocated and info holds no pointers.
+ *
+ * Errors found in the container layer (detection, libvirt header,
+ * decompression) carry the path "container", "container/libvirt" or
+ * "container/<codec>", and their offset is one in the input, not in the
+ * QEMU stream.
  */
 int vmc__container_open(vmc__container_reader **out, vmc_ctx *ctx, vmc__source *file,
 			vmc_container *info);
