@@ -20,7 +20,7 @@ BUILD_PKGS=(cmake make gcc g++ pkg-config xz-utils zlib1g-dev libbz2-dev liblzma
             libzstd-dev libjson-c-dev libyaml-dev libcmocka-dev)
 # Tests also use real QEMU (fixture/oracle tests), clang + libFuzzer, and the
 # compressors that make container fixtures.
-TEST_PKGS=(clang libclang-rt-14-dev qemu-system-x86 python3 gzip bzip2 zstd)
+TEST_PKGS=(clang libclang-rt-14-dev qemu-system-x86 python3 gzip bzip2 zstd lzop)
 
 install() {
   [ "${VMC_SKIP_INSTALL:-0}" = 1 ] && return 0

@@ -1,10 +1,12 @@
 #!/bin/sh
 # Make raw (uncompressed) copies of the committed xz fixtures for tests that
-# exercise the raw container.  Idempotent: a copy newer than its source stays.
+# exercise raw containers: *.mig.xz (raw QEMU streams) and *.libvirt.xz (raw
+# libvirt save images, committed compressed).  Idempotent: a copy newer than
+# its source stays.
 set -eu
 src=$1 dst=$2
 mkdir -p "$dst"
-find "$src" -name '*.mig.xz' | while read -r f; do
+find "$src" -name '*.mig.xz' -o -name '*.libvirt.xz' | while read -r f; do
   rel=${f#"$src"/}
   out="$dst/${rel%.xz}"
   mkdir -p "$(dirname "$out")"
