@@ -707,46 +707,6 @@ static void test_container__libvirt_variants(void **state)
 
 /* ---- OOM ---------------------------------------------------------------- */
 
-typedef struct fail_alloc {
-	long fail_at;
-	long count;
-	long live;
-} fail_alloc;
-
-static void *fa_malloc(size_t size, void *payload)
-{
-	fail_alloc *fa = payload;
-	void *p;
-
-	if (fa->count++ == fa->fail_at)
-		return NULL;
-	p = malloc(size);
-	if (p)
-		fa->live++;
-	return p;
-}
-
-static void *fa_realloc(void *ptr, size_t size, void *payload)
-{
-	fail_alloc *fa = payload;
-	void *p;
-
-	if (fa->count++ == fa->fail_at)
-		return NULL;
-	p = realloc(ptr, size);
-	if (p && !ptr)
-		fa->live++;
-	return p;
-}
-
-static void fa_free(void *ptr, void *payload)
-{
-	fail_alloc *fa = payload;
-
-	if (ptr)
-		fa->live--;
-	free(ptr);
-}
 
 /* Fail allocation N = 0, 1, ... (after the ctx exists) until open + read
  * succeed, for a bare stream, a compressed stream and the libvirt images:
@@ -770,15 +730,12 @@ static void test_container__oom(void **state)
 		int rc = VMC_ENOMEM;
 
 		for (nfail = 0; rc != VMC_OK; nfail++) {
-			fail_alloc fa = {-1, 0, 0};
+			vmc_test_alloc fa = {-1, 0, 0, 0};
 			vmc_ctx_options opts = VMC_CTX_OPTIONS_INIT;
 			vmc_ctx *ctx = NULL;
 			opened o;
 
-			opts.allocator.malloc_fn = fa_malloc;
-			opts.allocator.realloc_fn = fa_realloc;
-			opts.allocator.free_fn = fa_free;
-			opts.allocator.payload = &fa;
+			opts.allocator = vmc_test_allocator(&fa);
 			assert_int_equal(vmc_ctx_new(&ctx, &opts), VMC_OK);
 			fa.count = 0;
 			fa.fail_at = nfail;

@@ -520,46 +520,6 @@ static void test_decompress__limits(void **state)
 
 /* ---- OOM ---------------------------------------------------------------- */
 
-typedef struct fail_alloc {
-	long fail_at; /* index of the allocation to fail; -1 never */
-	long count;   /* allocations so far                         */
-	long live;    /* blocks not yet freed                       */
-} fail_alloc;
-
-static void *fa_malloc(size_t size, void *payload)
-{
-	fail_alloc *fa = payload;
-	void *p;
-
-	if (fa->count++ == fa->fail_at)
-		return NULL;
-	p = malloc(size);
-	if (p)
-		fa->live++;
-	return p;
-}
-
-static void *fa_realloc(void *ptr, size_t size, void *payload)
-{
-	fail_alloc *fa = payload;
-	void *p;
-
-	if (fa->count++ == fa->fail_at)
-		return NULL;
-	p = realloc(ptr, size);
-	if (p && !ptr)
-		fa->live++;
-	return p;
-}
-
-static void fa_free(void *ptr, void *payload)
-{
-	fail_alloc *fa = payload;
-
-	if (ptr)
-		fa->live--;
-	free(ptr);
-}
 
 /*
  * For each codec, fail allocation N = 0, 1, ... (counted after the ctx is
@@ -583,16 +543,13 @@ static void test_decompress__oom(void **state)
 		snprintf(rel, sizeof(rel), "libvirt/save-%s.libvirt", kinds[k]);
 		data = fixture_bytes(rel, &len);
 		for (nfail = 0; rc != VMC_OK; nfail++) {
-			fail_alloc fa = {-1, 0, 0};
+			vmc_test_alloc fa = {-1, 0, 0, 0};
 			vmc_ctx_options o = VMC_CTX_OPTIONS_INIT;
 			vmc_ctx *ctx = NULL;
 			uint8_t *out = NULL;
 			size_t n;
 
-			o.allocator.malloc_fn = fa_malloc;
-			o.allocator.realloc_fn = fa_realloc;
-			o.allocator.free_fn = fa_free;
-			o.allocator.payload = &fa;
+			o.allocator = vmc_test_allocator(&fa);
 			assert_int_equal(vmc_ctx_new(&ctx, &o), VMC_OK);
 			fa.count = 0;
 			fa.fail_at = nfail;

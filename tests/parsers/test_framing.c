@@ -422,25 +422,6 @@ static void test_framing__random_damage(void **state)
 
 /* Allocation failure at every allocation in turn: VMC_ENOMEM, no crash and
  * (under ASan) no leak. */
-typedef struct failing {
-	long left;
-} failing;
-
-static void *f_malloc(size_t n, void *p)
-{
-	failing *f = p;
-	return f->left-- > 0 ? malloc(n) : NULL;
-}
-static void *f_realloc(void *q, size_t n, void *p)
-{
-	failing *f = p;
-	return f->left-- > 0 ? realloc(q, n) : NULL;
-}
-static void f_free(void *q, void *p)
-{
-	(void)p;
-	free(q);
-}
 
 static void test_framing__out_of_memory_everywhere(void **state)
 {
@@ -448,18 +429,16 @@ static void test_framing__out_of_memory_everywhere(void **state)
 	int ok = 0;
 	(void)state;
 
-	for (n = 1; n < 100000 && !ok; n = n < 64 ? n + 1 : n * 5 / 4) {
+	for (n = 0; n < 100000 && !ok; n = n < 64 ? n + 1 : n * 5 / 4) {
 		vmc_ctx_options o = VMC_CTX_OPTIONS_INIT;
-		failing f = {n};
+		vmc_test_alloc f = {-1, 1, 0, 0};
 		vmc_ctx *ctx;
 		vmc_stream *s;
 		int rc;
 
-		o.allocator.malloc_fn = f_malloc;
-		o.allocator.realloc_fn = f_realloc;
-		o.allocator.free_fn = f_free;
-		o.allocator.payload = &f;
+		o.allocator = vmc_test_allocator(&f);
 		assert_int_equal(vmc_ctx_new(&ctx, &o), VMC_OK);
+		f.fail_at = n;
 		rc = read_buf(ctx, base.data, base.len, &s);
 		if (rc == VMC_OK) {
 			ok = 1;
@@ -467,7 +446,9 @@ static void test_framing__out_of_memory_everywhere(void **state)
 		} else {
 			assert_int_equal(rc, VMC_ENOMEM);
 		}
+		f.fail_at = -1;
 		vmc_ctx_free(ctx);
+		assert_int_equal(f.live, 0);
 	}
 	assert_true(ok);
 }

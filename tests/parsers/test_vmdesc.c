@@ -425,49 +425,6 @@ static void test_vmdesc__shape_errors(void **state)
 
 /* ---- OOM injection ---------------------------------------------------- */
 
-typedef struct failing {
-	long countdown; /* allocations left before failing; < 0: never fail */
-	long live;      /* outstanding blocks                              */
-} failing;
-
-static void *f_malloc(size_t size, void *payload)
-{
-	failing *f = payload;
-	void *p;
-
-	if (f->countdown == 0)
-		return NULL;
-	if (f->countdown > 0)
-		f->countdown--;
-	p = malloc(size);
-	if (p)
-		f->live++;
-	return p;
-}
-
-static void *f_realloc(void *ptr, size_t size, void *payload)
-{
-	failing *f = payload;
-	void *p;
-
-	if (f->countdown == 0)
-		return NULL;
-	if (f->countdown > 0)
-		f->countdown--;
-	p = realloc(ptr, size);
-	if (p && !ptr)
-		f->live++;
-	return p;
-}
-
-static void f_free(void *ptr, void *payload)
-{
-	failing *f = payload;
-
-	if (ptr)
-		f->live--;
-	free(ptr);
-}
 
 static void test_vmdesc__oom(void **state)
 {
@@ -480,17 +437,15 @@ static void test_vmdesc__oom(void **state)
 	joff = find_vmdesc(data, len, &jlen);
 	for (n = 0; n < 1000 && !ok; n++) {
 		vmc_ctx_options o = VMC_CTX_OPTIONS_INIT;
-		failing f = {-1, 0};
+		vmc_test_alloc f = {-1, 1, 0, 0};
 		vmc_ctx *ctx;
 		vmc__vmdesc *d = NULL;
 		int rc;
 
-		o.allocator.malloc_fn = f_malloc;
-		o.allocator.realloc_fn = f_realloc;
-		o.allocator.free_fn = f_free;
-		o.allocator.payload = &f;
+		o.allocator = vmc_test_allocator(&f);
 		assert_int_equal(vmc_ctx_new(&ctx, &o), VMC_OK);
-		f.countdown = n;
+		f.count = 0;
+		f.fail_at = n;
 		rc = vmc__vmdesc_parse(&d, ctx, data + joff, jlen, joff);
 		if (rc == VMC_OK) {
 			ok = 1;
@@ -500,7 +455,7 @@ static void test_vmdesc__oom(void **state)
 			assert_null(d);
 			assert_int_equal(vmc_error_last(ctx)->code, VMC_ENOMEM);
 		}
-		f.countdown = -1;
+		f.fail_at = -1;
 		vmc_ctx_free(ctx);
 		assert_int_equal(f.live, 0);
 	}

@@ -80,3 +80,50 @@ char *vmc_test_run(const char *cmd, int *status)
 	*status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 	return buf;
 }
+
+static int should_fail(vmc_test_alloc *a)
+{
+	long n = a->count++;
+	return a->fail_at >= 0 && (n == a->fail_at || (a->sticky && n > a->fail_at));
+}
+
+static void *ta_malloc(size_t size, void *payload)
+{
+	vmc_test_alloc *a = payload;
+	void *p;
+
+	if (should_fail(a))
+		return NULL;
+	p = malloc(size);
+	if (p)
+		a->live++;
+	return p;
+}
+
+static void *ta_realloc(void *ptr, size_t size, void *payload)
+{
+	vmc_test_alloc *a = payload;
+	void *p;
+
+	if (should_fail(a))
+		return NULL;
+	p = realloc(ptr, size);
+	if (p && !ptr)
+		a->live++;
+	return p;
+}
+
+static void ta_free(void *ptr, void *payload)
+{
+	vmc_test_alloc *a = payload;
+
+	if (ptr)
+		a->live--;
+	free(ptr);
+}
+
+vmc_allocator vmc_test_allocator(vmc_test_alloc *state)
+{
+	vmc_allocator al = {ta_malloc, ta_realloc, ta_free, state};
+	return al;
+}

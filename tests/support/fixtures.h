@@ -22,4 +22,16 @@ uint8_t *vmc_test_slurp(const char *path, size_t *len);
 /* Run a shell command, capture stdout (malloc'd) and the exit status. */
 char *vmc_test_run(const char *cmd, int *status);
 
+
+/* A counting allocator for out-of-memory tests: allocation number fail_at
+ * (0-based, counted in count) fails, and with sticky every later one too;
+ * fail_at < 0 never fails.  live counts blocks not yet freed. */
+typedef struct vmc_test_alloc {
+	long fail_at;
+	int sticky;
+	long count;
+	long live;
+} vmc_test_alloc;
+vmc_allocator vmc_test_allocator(vmc_test_alloc *state);
+
 #endif

@@ -802,49 +802,6 @@ static void test_vmdesc_decode__configuration(void **state)
 
 /* ---- OOM injection ---------------------------------------------------- */
 
-typedef struct failing {
-	long countdown; /* allocations left before failing; < 0: never fail */
-	long live;      /* outstanding blocks                              */
-} failing;
-
-static void *f_malloc(size_t size, void *payload)
-{
-	failing *f = payload;
-	void *p;
-
-	if (f->countdown == 0)
-		return NULL;
-	if (f->countdown > 0)
-		f->countdown--;
-	p = malloc(size);
-	if (p)
-		f->live++;
-	return p;
-}
-
-static void *f_realloc(void *ptr, size_t size, void *payload)
-{
-	failing *f = payload;
-	void *p;
-
-	if (f->countdown == 0)
-		return NULL;
-	if (f->countdown > 0)
-		f->countdown--;
-	p = realloc(ptr, size);
-	if (p && !ptr)
-		f->live++;
-	return p;
-}
-
-static void f_free(void *ptr, void *payload)
-{
-	failing *f = payload;
-
-	if (ptr)
-		f->live--;
-	free(ptr);
-}
 
 /* Decode every section of a real stream with the Nth allocation failing. */
 static void test_vmdesc_decode__oom(void **state)
@@ -857,21 +814,19 @@ static void test_vmdesc_decode__oom(void **state)
 	stream_open(&s, "q35-generic");
 	for (n = 0; n < 10000 && !ok; n++) {
 		vmc_ctx_options o = VMC_CTX_OPTIONS_INIT;
-		failing f = {-1, 0};
+		vmc_test_alloc f = {-1, 1, 0, 0};
 		vmc_ctx *ctx;
 		vmc__arena arena;
 		size_t off = s.first_full, i;
 		uint32_t budget;
 		int rc = VMC_OK;
 
-		o.allocator.malloc_fn = f_malloc;
-		o.allocator.realloc_fn = f_realloc;
-		o.allocator.free_fn = f_free;
-		o.allocator.payload = &f;
+		o.allocator = vmc_test_allocator(&f);
 		assert_int_equal(vmc_ctx_new(&ctx, &o), VMC_OK);
 		budget = ctx->limits.max_fields;
 		vmc__arena_init(&arena, ctx);
-		f.countdown = n;
+		f.count = 0;
+		f.fail_at = n;
 		for (i = 0; i < vmc__vmdesc_device_count(s.desc) && rc == VMC_OK; i++) {
 			char name[256];
 			uint32_t inst, id;
@@ -890,7 +845,7 @@ static void test_vmdesc_decode__oom(void **state)
 			assert_int_equal(vmc_error_last(ctx)->code, VMC_ENOMEM);
 		}
 		vmc__arena_free(&arena);
-		f.countdown = -1;
+		f.fail_at = -1;
 		vmc_ctx_free(ctx);
 		assert_int_equal(f.live, 0);
 	}
