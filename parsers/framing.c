@@ -37,6 +37,7 @@
  */
 #include "../lib/stream.h"
 #include "../vmstate/vmdesc_decode.h"
+#include "../vmstate/virtio_facts.h"
 #include "ram.h"
 
 #include <string.h>
@@ -725,6 +726,8 @@ int vmc__framing_read(vmc_stream *s, vmc__source *src)
 		if (!f.held)
 			s->size = vmc__source_offset(src);
 		rc = check_vmdesc_coverage(&f);
+		if (rc == VMC_OK) /* derived facts (docs/pci-config.md) */
+			rc = vmc__virtio_facts_stream(s);
 	}
 	vmc__source_fini(&tail_src);
 	return rc;
