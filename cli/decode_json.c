@@ -88,6 +88,44 @@ static json_object *field_json(const vmc_field *f)
 	return o;
 }
 
+/* Derived facts as plain JSON (docs/decode-json.md "facts"): a struct is an
+ * object keyed by child names, an array an array, a leaf its value. */
+static json_object *facts_json(const vmc_field *f)
+{
+	size_t i, n = vmc_field_child_count(f), len;
+	json_object *o;
+	const uint8_t *b;
+
+	switch (vmc_field_kind(f)) {
+	case VMC_FIELD_UINT:
+		return json_object_new_uint64(vmc_field_uint(f));
+	case VMC_FIELD_INT:
+		return json_object_new_int64(vmc_field_int(f));
+	case VMC_FIELD_BOOL:
+		return json_object_new_boolean(vmc_field_uint(f) != 0);
+	case VMC_FIELD_STRING:
+		return json_object_new_string(vmc_field_string(f));
+	case VMC_FIELD_BYTES:
+	case VMC_FIELD_UNDECODED:
+		b = vmc_field_bytes(f, &len);
+		return hex(b, len);
+	case VMC_FIELD_ARRAY:
+		o = json_object_new_array_ext((int)n);
+		for (i = 0; i < n; i++)
+			json_object_array_add(o, facts_json(vmc_field_child(f, i)));
+		return o;
+	case VMC_FIELD_STRUCT:
+	case VMC_FIELD_SUBSECTION:
+		o = json_object_new_object();
+		for (i = 0; i < n; i++)
+			add(o, vmc_field_name(vmc_field_child(f, i)),
+			    facts_json(vmc_field_child(f, i)));
+		return o;
+	default:
+		return NULL;
+	}
+}
+
 static json_object *container_json(const vmc_container *c)
 {
 	json_object *o = json_object_new_object();
@@ -124,6 +162,7 @@ static json_object *section_json(const vmc_section *sec)
 {
 	json_object *o = json_object_new_object();
 	const vmc_field *root = vmc_section_fields(sec);
+	const vmc_field *facts = vmc_section_facts(sec);
 	const char *vmsd = vmc_section_vmsd_name(sec);
 
 	add(o, "section_id", json_object_new_int64(vmc_section_id(sec)));
@@ -150,6 +189,8 @@ static json_object *section_json(const vmc_section *sec)
 	} else {
 		add(o, "fields", NULL); /* iterative: RAM is under "ramblocks" */
 	}
+	if (facts) /* keyed by the facts root's name, e.g. "virtio" */
+		add(o, vmc_field_name(facts), facts_json(facts));
 	return o;
 }
 
