@@ -88,6 +88,66 @@ static void print_field(FILE *out, const vmc_field *f, int depth, int verbose)
 	}
 }
 
+/* Derived facts: the root's leaves and lists of leaves; with --verbose,
+ * the whole tree. */
+static void print_fact_value(FILE *out, const vmc_field *f)
+{
+	switch (vmc_field_kind(f)) {
+	case VMC_FIELD_UINT:
+		fprintf(out, "%" PRIu64, vmc_field_uint(f));
+		if (vmc_field_uint(f) > 9)
+			fprintf(out, " (0x%" PRIx64 ")", vmc_field_uint(f));
+		break;
+	case VMC_FIELD_INT:
+		fprintf(out, "%" PRId64, vmc_field_int(f));
+		break;
+	case VMC_FIELD_BOOL:
+		fprintf(out, "%s", vmc_field_uint(f) ? "true" : "false");
+		break;
+	case VMC_FIELD_STRING:
+		fprintf(out, "%s", vmc_field_string(f));
+		break;
+	default:
+		break;
+	}
+}
+
+static int fact_is_leaf(const vmc_field *f)
+{
+	uint32_t k = vmc_field_kind(f);
+	return k != VMC_FIELD_STRUCT && k != VMC_FIELD_ARRAY && k != VMC_FIELD_SUBSECTION;
+}
+
+static void print_facts(FILE *out, const vmc_field *f, int depth, int verbose)
+{
+	size_t i, n = vmc_field_child_count(f);
+
+	for (i = 0; i < n; i++) {
+		const vmc_field *c = vmc_field_child(f, i);
+		size_t j, m = vmc_field_child_count(c);
+		int leaves = 1;
+
+		for (j = 0; j < m; j++)
+			leaves &= fact_is_leaf(vmc_field_child(c, j));
+		if (fact_is_leaf(c)) {
+			fprintf(out, "%*s%s: ", 6 + 2 * depth, "", vmc_field_name(c));
+			print_fact_value(out, c);
+			fprintf(out, "\n");
+		} else if (vmc_field_kind(c) == VMC_FIELD_ARRAY && leaves) {
+			fprintf(out, "%*s%s: [", 6 + 2 * depth, "", vmc_field_name(c));
+			for (j = 0; j < m; j++) {
+				fprintf(out, j ? ", " : "");
+				print_fact_value(out, vmc_field_child(c, j));
+			}
+			fprintf(out, "]\n");
+		} else if (verbose) {
+			fprintf(out, "%*s%s:\n", 6 + 2 * depth, "",
+				*vmc_field_name(c) ? vmc_field_name(c) : "-");
+			print_facts(out, c, depth + 1, verbose);
+		}
+	}
+}
+
 static void print_container(FILE *out, const vmc_stream *s)
 {
 	const vmc_container *c = vmc_stream_container(s);
@@ -193,6 +253,10 @@ void decode_print_text(FILE *out, const vmc_stream *s, const char *input, int ve
 			fprintf(out, "    (undescribed) ");
 			print_hex(out, data, len, verbose ? SIZE_MAX : HEX_MAX);
 			fprintf(out, "\n");
+		}
+		if (vmc_section_facts(sec)) {
+			fprintf(out, "    %s facts:\n", vmc_field_name(vmc_section_facts(sec)));
+			print_facts(out, vmc_section_facts(sec), 0, verbose);
 		}
 	}
 	n = vmc_stream_note_count(s);
