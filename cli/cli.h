@@ -26,4 +26,7 @@ void cli_report_error(const vmc_ctx *ctx, const char *input);
 void decode_print_text(FILE *out, const vmc_stream *s, const char *input, int verbose);
 int decode_print_json(FILE *out, const vmc_stream *s, const char *input);
 
+/* `vmcompat check`. */
+int cmd_check(int argc, char **argv);
+
 #endif

@@ -14,6 +14,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: vmcompat decode [options] FILE|-\n"
+		"       vmcompat check SRC --against DST_REF [--json] [--all]\n"
 		"       vmcompat --version | --help\n"
 		"\n"
 		"decode: read a saved QEMU migration stream (raw, gzip, bzip2, xz, zstd or a\n"
@@ -26,6 +27,11 @@ static void usage(FILE *f)
 		"                         section-size, device-state, vmdesc-size,\n"
 		"                         libvirt-xml, json-depth, sections, ramblocks,\n"
 		"                         fields, queues\n"
+		"\n"
+		"check: would a destination whose own saved stream is DST_REF load SRC?\n"
+		"  every reason QEMU would reject it (not only the first), warnings for\n"
+		"  guest-visible differences QEMU accepts; --all also lists proved rules.\n"
+		"  exit status 0 compatible, 1 incompatible, 2 unknown (docs/check.md)\n"
 		"\n"
 		"exit status: 0 ok, 64 usage, 65 malformed input or limit exceeded,\n"
 		"66 cannot open, 69 unsupported format, 70 internal error, 74 read error\n");
@@ -204,6 +210,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "decode") == 0)
 		return cmd_decode(argc - 2, argv + 2);
+	if (strcmp(argv[1], "check") == 0)
+		return cmd_check(argc - 2, argv + 2);
 	fprintf(stderr, "vmcompat: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return EXIT_USAGE;

@@ -367,6 +367,78 @@ VMC_EXTERN const vmc_field *vmc_field_find(const vmc_field *f, const char *name)
 /* Text of a STRING field (borrowed), or NULL. */
 VMC_EXTERN const char *vmc_field_string(const vmc_field *f);
 
+/* ---------------------------------------------------------------------- */
+/* Checking: will a destination accept a stream?                           */
+/* ---------------------------------------------------------------------- */
+
+typedef struct vmc_report vmc_report;
+typedef struct vmc_finding vmc_finding;
+
+/* Verdicts. */
+#define VMC_VERDICT_COMPATIBLE 0u   /* every load rule holds              */
+#define VMC_VERDICT_INCOMPATIBLE 1u /* at least one rule refutes it       */
+#define VMC_VERDICT_UNKNOWN 2u      /* nothing refutes it, but something
+                                       needed could not be decided       */
+
+/* Finding statuses. */
+#define VMC_FINDING_REFUTED 0u /* the destination rejects the stream       */
+#define VMC_FINDING_PROVED 1u  /* the rule holds                            */
+#define VMC_FINDING_WARNING 2u /* accepted, but the guest sees a difference */
+#define VMC_FINDING_UNKNOWN 3u /* could not be decided from what is known   */
+
+/* Check flags (vmc_check_options.flags). */
+/* Keep PROVED findings in the report (by default only the others). */
+#define VMC_CHECK_KEEP_PROVED (1u << 0)
+
+typedef struct vmc_check_options {
+	unsigned version; /* VMC_CHECK_OPTIONS_VERSION */
+	uint32_t flags;   /* VMC_CHECK_* */
+} vmc_check_options;
+
+#define VMC_CHECK_OPTIONS_VERSION 1
+#define VMC_CHECK_OPTIONS_INIT {VMC_CHECK_OPTIONS_VERSION, 0}
+
+/*
+ * Decide whether a destination whose own saved stream is dst (DST_REF: the
+ * destination configuration started paused and saved) would load src, by
+ * applying QEMU's load-side rules to the decoded facts of both; QEMU is
+ * never run.  A completed check returns VMC_OK and a report, whatever the
+ * verdict.  Returns VMC_OK, VMC_ENOMEM, VMC_EINVAL or VMC_ESCHEMA (rule
+ * data invalid).  The report is independent of the streams once made.
+ */
+VMC_EXTERN int vmc_check_streams(vmc_report **out, vmc_ctx *ctx, const vmc_stream *src,
+				 const vmc_stream *dst, const vmc_check_options *opts);
+VMC_EXTERN void vmc_report_free(vmc_report *report);
+
+VMC_EXTERN uint32_t vmc_report_verdict(const vmc_report *report);
+/* "compatible", "incompatible", "unknown". */
+VMC_EXTERN const char *vmc_verdict_name(uint32_t verdict);
+VMC_EXTERN size_t vmc_report_finding_count(const vmc_report *report);
+/* Findings in report order: refuted first, then unknown, warnings, proved;
+ * within a status in stream order.  Borrowed from the report. */
+VMC_EXTERN const vmc_finding *vmc_report_finding(const vmc_report *report, size_t i);
+
+/* Rule identifier, e.g. "pci.config.read-only" (docs/check.md lists them). */
+VMC_EXTERN const char *vmc_finding_check(const vmc_finding *f);
+VMC_EXTERN uint32_t vmc_finding_status(const vmc_finding *f);
+/* "refuted", "proved", "warning", "unknown". */
+VMC_EXTERN const char *vmc_finding_status_name(uint32_t status);
+/* What it is about, named as QEMU names it: a section idstr, a ramblock
+ * name, a machine type, ... */
+VMC_EXTERN const char *vmc_finding_subject(const vmc_finding *f);
+/* For byte-level findings (PCI config): 1 and the offset/length within the
+ * named register space; 0 otherwise. */
+VMC_EXTERN int vmc_finding_range(const vmc_finding *f, uint64_t *offset, uint64_t *length);
+/* Source and destination values as text, or NULL. */
+VMC_EXTERN const char *vmc_finding_source_value(const vmc_finding *f);
+VMC_EXTERN const char *vmc_finding_destination_value(const vmc_finding *f);
+/* Plain explanation. */
+VMC_EXTERN const char *vmc_finding_explanation(const vmc_finding *f);
+/* The QEMU error this corresponds to (as QEMU prints it), or NULL. */
+VMC_EXTERN const char *vmc_finding_qemu_error(const vmc_finding *f);
+/* Where in QEMU the rule comes from ("hw/pci/pci.c get_pci_config_device"). */
+VMC_EXTERN const char *vmc_finding_source(const vmc_finding *f);
+
 #ifdef __cplusplus
 }
 #endif

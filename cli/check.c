@@ -1,0 +1,163 @@
+/*
+ * check.c - `vmcompat check SRC --against DST_REF`: text and JSON output of
+ * a vmc_report (docs/check.md).
+ */
+#include "cli.h"
+
+#include <json-c/json.h>
+#include <inttypes.h>
+#include <string.h>
+
+static void print_text(FILE *out, const vmc_report *r, const char *src, const char *dst)
+{
+	size_t i, n = vmc_report_finding_count(r);
+	size_t counts[4] = {0, 0, 0, 0};
+
+	for (i = 0; i < n; i++)
+		counts[vmc_finding_status(vmc_report_finding(r, i)) & 3]++;
+	fprintf(out, "verdict: %s (%zu refuted, %zu unknown, %zu warnings)\n",
+		vmc_verdict_name(vmc_report_verdict(r)), counts[VMC_FINDING_REFUTED],
+		counts[VMC_FINDING_UNKNOWN], counts[VMC_FINDING_WARNING]);
+	fprintf(out, "source:      %s\ndestination: %s\n", src, dst);
+	for (i = 0; i < n; i++) {
+		const vmc_finding *f = vmc_report_finding(r, i);
+		uint64_t off, len;
+		const char *sv = vmc_finding_source_value(f), *dv = vmc_finding_destination_value(f);
+
+		fprintf(out, "\n%-8s %s: %s", vmc_finding_status_name(vmc_finding_status(f)),
+			vmc_finding_check(f), vmc_finding_subject(f));
+		if (vmc_finding_range(f, &off, &len))
+			fprintf(out, " [0x%" PRIx64 "+%" PRIu64 "]", off, len);
+		fprintf(out, "\n");
+		if (sv || dv)
+			fprintf(out, "  source: %s, destination: %s\n", sv ? sv : "-", dv ? dv : "-");
+		if (vmc_finding_qemu_error(f))
+			fprintf(out, "  QEMU:   %s\n", vmc_finding_qemu_error(f));
+		fprintf(out, "  why:    %s\n", vmc_finding_explanation(f));
+		fprintf(out, "  rule:   %s\n", vmc_finding_source(f));
+	}
+}
+
+static json_object *str_or_null(const char *s)
+{
+	return s ? json_object_new_string(s) : NULL;
+}
+
+static int print_json(FILE *out, const vmc_report *r, const char *src, const char *dst)
+{
+	json_object *root = json_object_new_object(), *arr = json_object_new_array();
+	size_t i, n = vmc_report_finding_count(r);
+	int rc;
+
+	json_object_object_add(root, "vmcompat", json_object_new_string(VMC_VERSION_STRING));
+	json_object_object_add(root, "format", json_object_new_int(1));
+	json_object_object_add(root, "source", json_object_new_string(src));
+	json_object_object_add(root, "destination", json_object_new_string(dst));
+	json_object_object_add(root, "verdict",
+			       json_object_new_string(vmc_verdict_name(vmc_report_verdict(r))));
+	for (i = 0; i < n; i++) {
+		const vmc_finding *f = vmc_report_finding(r, i);
+		json_object *o = json_object_new_object();
+		uint64_t off, len;
+
+		json_object_object_add(o, "check", json_object_new_string(vmc_finding_check(f)));
+		json_object_object_add(
+			o, "status",
+			json_object_new_string(vmc_finding_status_name(vmc_finding_status(f))));
+		json_object_object_add(o, "subject", str_or_null(vmc_finding_subject(f)));
+		if (vmc_finding_range(f, &off, &len)) {
+			json_object_object_add(o, "offset", json_object_new_uint64(off));
+			json_object_object_add(o, "length", json_object_new_uint64(len));
+		}
+		json_object_object_add(o, "source_value", str_or_null(vmc_finding_source_value(f)));
+		json_object_object_add(o, "destination_value",
+				       str_or_null(vmc_finding_destination_value(f)));
+		json_object_object_add(o, "explanation", str_or_null(vmc_finding_explanation(f)));
+		json_object_object_add(o, "qemu_error", str_or_null(vmc_finding_qemu_error(f)));
+		json_object_object_add(o, "rule_source", str_or_null(vmc_finding_source(f)));
+		json_object_array_add(arr, o);
+	}
+	json_object_object_add(root, "findings", arr);
+	rc = fputs(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+								JSON_C_TO_STRING_NOSLASHESCAPE),
+		   out) < 0 || fputc('\n', out) == EOF
+		     ? -1
+		     : 0;
+	json_object_put(root);
+	return rc;
+}
+
+static int read_stream(vmc_stream **s, vmc_ctx *ctx, const char *path)
+{
+	int rc = vmc_stream_read_path(s, ctx, path, NULL);
+	if (rc < 0)
+		cli_report_error(ctx, strcmp(path, "-") == 0 ? "<stdin>" : path);
+	return rc;
+}
+
+int cmd_check(int argc, char **argv)
+{
+	vmc_check_options o = VMC_CHECK_OPTIONS_INIT;
+	const char *src = NULL, *dst = NULL;
+	vmc_stream *s = NULL, *d = NULL;
+	vmc_report *r = NULL;
+	vmc_ctx *ctx;
+	int json = 0, i, rc, status;
+
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			json = 1;
+		else if (strcmp(argv[i], "--all") == 0)
+			o.flags |= VMC_CHECK_KEEP_PROVED;
+		else if (strcmp(argv[i], "--against") == 0 && i + 1 < argc)
+			dst = argv[++i];
+		else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+			fprintf(stderr, "vmcompat: unknown option '%s'\n", argv[i]);
+			return EXIT_USAGE;
+		} else if (!src)
+			src = argv[i];
+		else {
+			fprintf(stderr, "vmcompat: check takes one source stream\n");
+			return EXIT_USAGE;
+		}
+	}
+	if (!src || !dst) {
+		fprintf(stderr, "usage: vmcompat check SRC --against DST_REF [--json] [--all]\n");
+		return EXIT_USAGE;
+	}
+	if (strcmp(src, "-") == 0 && strcmp(dst, "-") == 0) {
+		fprintf(stderr, "vmcompat: only one input can be standard input\n");
+		return EXIT_USAGE;
+	}
+	rc = vmc_ctx_new(&ctx, NULL);
+	if (rc < 0)
+		return cli_exit_status(rc);
+	rc = read_stream(&s, ctx, src);
+	if (rc == VMC_OK)
+		rc = read_stream(&d, ctx, dst);
+	if (rc == VMC_OK) {
+		rc = vmc_check_streams(&r, ctx, s, d, &o);
+		if (rc < 0)
+			cli_report_error(ctx, "check");
+	}
+	if (rc < 0) {
+		status = cli_exit_status(rc);
+	} else {
+		if (json)
+			rc = print_json(stdout, r, src, dst);
+		else
+			print_text(stdout, r, src, dst);
+		status = vmc_report_verdict(r) == VMC_VERDICT_COMPATIBLE     ? 0
+			 : vmc_report_verdict(r) == VMC_VERDICT_INCOMPATIBLE ? 1
+									     : 2;
+		if (rc < 0 || fflush(stdout) != 0) {
+			fprintf(stderr, "vmcompat: cannot write output\n");
+			status = EXIT_IOERR;
+		}
+	}
+	vmc_report_free(r);
+	vmc_stream_free(s);
+	vmc_stream_free(d);
+	vmc_ctx_free(ctx);
+	return status;
+}

@@ -1,0 +1,315 @@
+/*
+ * check.c - `check`: would a destination load this stream?
+ *
+ * Stage: rules.  Input: two decoded streams, the source (SRC) and the
+ * destination's own saved stream (DST_REF), plus the rule data
+ * (rules/checks.yaml, rules/ramblocks.yaml).  Output: a vmc_report with
+ * every finding, not only the first one QEMU would hit.
+ *
+ * The rules mirror QEMU's load path, in its order (qemu_loadvm_state,
+ * migration/savevm.c): configuration section, then each section looked up
+ * by (idstr, instance) with its version, then each section's layout and
+ * checked values; RAM blocks from the RAM section's block list.  Where the
+ * destination's behaviour depends on something its saved stream cannot
+ * show (its minimum_version_id, the subsections it knows, capabilities set
+ * at migration time) the finding is UNKNOWN, never a guess.
+ *
+ * Non-goals here: the PCI config and virtio rules (rules/check_pci.c,
+ * rules/check_virtio.c).
+ */
+#include "check.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+int vmc__check_emit(vmc__checker *c, const char *id, uint32_t status, const char *subject,
+		    const char *src, const char *dst, const char *detail)
+{
+	return vmc__check_emit_range(c, id, status, subject, src, dst, detail, 0, 0, 0);
+}
+
+int vmc__check_emit_range(vmc__checker *c, const char *id, uint32_t status, const char *subject,
+			  const char *src, const char *dst, const char *detail, int has_range,
+			  uint64_t offset, uint64_t length)
+{
+	const vmc__check_def *d = vmc__catalog_check(&c->cat, id);
+	char expl[1024], qerr[1024];
+	vmc__finding_spec f;
+
+	if (!d)
+		return VMC_FAIL(c->ctx, VMC_ESCHEMA, VMC_NO_OFFSET,
+				"expected rule '%s' in rules/checks.yaml, found none", id);
+	memset(&f, 0, sizeof(f));
+	f.check = id;
+	f.status = status;
+	f.subject = subject;
+	f.src_value = src;
+	f.dst_value = dst;
+	f.has_range = has_range;
+	f.offset = offset;
+	f.length = length;
+	f.source = d->source;
+	f.explanation = vmc__template_fill(expl, sizeof(expl), d->explanation, subject, src, dst,
+					   detail);
+	if (d->qemu_error && (status == VMC_FINDING_REFUTED || status == VMC_FINDING_UNKNOWN))
+		f.qemu_error = vmc__template_fill(qerr, sizeof(qerr), d->qemu_error, subject, src,
+						  dst, detail);
+	return vmc__report_add(c->report, &f);
+}
+
+/* ---- configuration section (§3) -------------------------------------- */
+
+static int check_configuration(vmc__checker *c)
+{
+	const vmc_stream *s = c->src, *d = c->dst;
+	size_t i;
+
+	if (!d->machine_type)
+		return VMC_OK; /* destination expects none (machine types <= 2.3) */
+	if (!s->machine_type)
+		return vmc__check_emit(c, "config.missing", VMC_FINDING_REFUTED, "configuration",
+				       NULL, d->machine_type, NULL);
+	/* QEMU compares over the received length only (strncmp). */
+	VMC_TRY(vmc__check_emit(c, "config.machine-type",
+				strncmp(s->machine_type, d->machine_type, strlen(s->machine_type))
+					? VMC_FINDING_REFUTED
+					: VMC_FINDING_PROVED,
+				"machine type", s->machine_type, d->machine_type, NULL));
+	if (s->target_page_bits != d->target_page_bits) {
+		char a[16], b[16];
+		snprintf(a, sizeof(a), "%u", s->target_page_bits);
+		snprintf(b, sizeof(b), "%u", d->target_page_bits);
+		VMC_TRY(vmc__check_emit(c, "config.target-page-bits", VMC_FINDING_REFUTED,
+					"target page bits", a, b, NULL));
+	}
+	for (i = 0; i < s->ncaps; i++)
+		VMC_TRY(vmc__check_emit(c, "config.capabilities", VMC_FINDING_UNKNOWN, s->caps[i],
+					"on", "set at migration time", NULL));
+	if (s->has_uuid)
+		VMC_TRY(vmc__check_emit(c, "config.uuid", VMC_FINDING_UNKNOWN, "uuid", "present",
+					"set at migration time", NULL));
+	return VMC_OK;
+}
+
+/* ---- sections and versions (§4.3, §5, §7.8) ------------------------- */
+
+static const vmc_section *find_section(const vmc_stream *s, const vmc_section *like)
+{
+	size_t i;
+
+	for (i = 0; i < s->nsections; i++)
+		if (s->sections[i].instance_id == like->instance_id &&
+		    s->sections[i].iterative == like->iterative &&
+		    strcmp(s->sections[i].idstr, like->idstr) == 0)
+			return &s->sections[i];
+	return NULL;
+}
+
+/* Field-by-field comparison of two decoded descriptions.  Returns 1 and a
+ * description of the first difference, or 0 when they are alike. */
+static int layout_differs(const vmc_field *a, const vmc_field *b, char *why, size_t cap)
+{
+	size_t i;
+
+	if (strcmp(a->name, b->name) != 0) {
+		snprintf(why, cap, "field '%s' in the stream where the destination has '%s'",
+			 a->name, b->name);
+		return 1;
+	}
+	if (strcmp(a->type, b->type) != 0 || a->kind != b->kind) {
+		snprintf(why, cap, "field '%s' is %s in the stream, %s on the destination", a->name,
+			 a->type, b->type);
+		return 1;
+	}
+	if (a->kind == VMC_FIELD_UINT || a->kind == VMC_FIELD_INT || a->kind == VMC_FIELD_BOOL) {
+		if (a->size != b->size) {
+			snprintf(why, cap, "field '%s' is %" PRIu64 " bytes in the stream, %" PRIu64
+					   " on the destination",
+				 a->name, a->size, b->size);
+			return 1;
+		}
+	}
+	if (a->nchildren != b->nchildren) {
+		snprintf(why, cap, "'%s' has %zu parts in the stream, %zu on the destination",
+			 a->name, a->nchildren, b->nchildren);
+		return 1;
+	}
+	for (i = 0; i < a->nchildren; i++)
+		if (layout_differs(&a->children[i], &b->children[i], why, cap))
+			return 1;
+	return 0;
+}
+
+/* _equal and "int32 le" fields: the values the destination checks. */
+static int check_values(vmc__checker *c, const vmc_section *sec, const vmc_field *a,
+			const vmc_field *b)
+{
+	size_t i;
+
+	if (a->kind == VMC_FIELD_UINT || a->kind == VMC_FIELD_INT) {
+		char sv[32], dv[32], detail[300];
+		snprintf(detail, sizeof(detail), "'%s' of %s", a->name, sec->idstr);
+		if (strstr(a->type, "equal")) {
+			snprintf(sv, sizeof(sv), "%" PRIx64, a->kind == VMC_FIELD_INT ? (uint64_t)a->i : a->u);
+			snprintf(dv, sizeof(dv), "%" PRIx64, b->kind == VMC_FIELD_INT ? (uint64_t)b->i : b->u);
+			VMC_TRY(vmc__check_emit(c, "field.equal",
+						strcmp(sv, dv) ? VMC_FINDING_REFUTED
+							       : VMC_FINDING_PROVED,
+						sec->idstr, sv, dv, detail));
+		} else if (strcmp(a->type, "int32 le") == 0) {
+			int refuted = a->i < 0 || a->i > b->i;
+			snprintf(sv, sizeof(sv), "%" PRId64, a->i);
+			snprintf(dv, sizeof(dv), "%" PRId64, b->i);
+			VMC_TRY(vmc__check_emit(c, "field.positive-le",
+						refuted ? VMC_FINDING_REFUTED : VMC_FINDING_PROVED,
+						sec->idstr, sv, dv, detail));
+		}
+		return VMC_OK;
+	}
+	for (i = 0; i < a->nchildren && i < b->nchildren; i++)
+		VMC_TRY(check_values(c, sec, &a->children[i], &b->children[i]));
+	return VMC_OK;
+}
+
+static int check_section(vmc__checker *c, const vmc_section *sec)
+{
+	const vmc_section *dsec = find_section(c->dst, sec);
+	char sv[32], dv[32], why[512];
+
+	if (!dsec) {
+		snprintf(sv, sizeof(sv), "%u", sec->instance_id);
+		return vmc__check_emit(c, "section.unknown", VMC_FINDING_REFUTED, sec->idstr, sv,
+				       "absent", NULL);
+	}
+	snprintf(sv, sizeof(sv), "%u", sec->version_id);
+	snprintf(dv, sizeof(dv), "%u", dsec->version_id);
+	if (sec->version_id > dsec->version_id)
+		return vmc__check_emit(c, "section.version-too-new", VMC_FINDING_REFUTED,
+				       sec->idstr, sv, dv, NULL);
+	if (sec->version_id < dsec->version_id)
+		VMC_TRY(vmc__check_emit(c, "section.version-too-old", VMC_FINDING_UNKNOWN,
+					sec->idstr, sv, "unknown (not in the saved stream)", NULL));
+	if (sec->iterative || !sec->fields || !dsec->fields)
+		return VMC_OK;
+	/* The destination reads with its own layout.  A difference may come
+	 * from state (field_exists tests, variable arrays) rather than from the
+	 * configuration, so it is not proof of rejection on its own. */
+	if (layout_differs(sec->fields, dsec->fields, why, sizeof(why)))
+		VMC_TRY(vmc__check_emit(c, "section.layout", VMC_FINDING_UNKNOWN, sec->idstr,
+					NULL, NULL, why));
+	else
+		VMC_TRY(check_values(c, sec, sec->fields, dsec->fields));
+	return VMC_OK;
+}
+
+static int check_sections(vmc__checker *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->src->nsections; i++)
+		VMC_TRY(check_section(c, &c->src->sections[i]));
+	for (i = 0; i < c->dst->nsections; i++) {
+		const vmc_section *d = &c->dst->sections[i];
+		if (!find_section(c->src, d))
+			VMC_TRY(vmc__check_emit(c, "section.only-on-destination",
+						VMC_FINDING_WARNING, d->idstr, "absent", "present",
+						NULL));
+	}
+	return VMC_OK;
+}
+
+/* ---- RAM blocks (§9.3) ----------------------------------------------- */
+
+static const vmc_ramblock *find_block(const vmc_stream *s, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < s->nramblocks; i++)
+		if (strcmp(s->ramblocks[i].name, name) == 0)
+			return &s->ramblocks[i];
+	return NULL;
+}
+
+static int check_ram(vmc__checker *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->src->nramblocks; i++) {
+		const vmc_ramblock *b = &c->src->ramblocks[i];
+		const vmc_ramblock *d = find_block(c->dst, b->name);
+		const vmc__resizeable *rz;
+		char sv[32], dv[32];
+
+		if (!d) {
+			VMC_TRY(vmc__check_emit(c, "ram.unknown-block", VMC_FINDING_REFUTED, b->name,
+						"present", "absent", NULL));
+			continue;
+		}
+		if (b->used_length == d->used_length)
+			continue;
+		snprintf(sv, sizeof(sv), "%" PRIx64, b->used_length);
+		rz = vmc__catalog_resizeable(&c->cat, b->name);
+		if (!rz) {
+			snprintf(dv, sizeof(dv), "%" PRIx64, d->used_length);
+			VMC_TRY(vmc__check_emit(c, "ram.size-mismatch", VMC_FINDING_REFUTED, b->name,
+						sv, dv, NULL));
+		} else if (b->used_length > rz->max_length) {
+			snprintf(dv, sizeof(dv), "%" PRIx64, rz->max_length);
+			VMC_TRY(vmc__check_emit(c, "ram.size-too-large", VMC_FINDING_REFUTED,
+						b->name, sv, dv, NULL));
+		} else {
+			VMC_TRY(vmc__check_emit(c, "ram.resizeable", VMC_FINDING_WARNING, b->name, sv,
+						"within it", rz->source));
+		}
+	}
+	for (i = 0; i < c->dst->nramblocks; i++) {
+		const vmc_ramblock *d = &c->dst->ramblocks[i];
+		if (!find_block(c->src, d->name))
+			VMC_TRY(vmc__check_emit(c, "ram.only-on-destination", VMC_FINDING_WARNING,
+						d->name, "absent", "present", NULL));
+	}
+	return VMC_OK;
+}
+
+/* ---- entry point ---------------------------------------------------------- */
+
+int vmc_check_streams(vmc_report **out, vmc_ctx *ctx, const vmc_stream *src,
+		      const vmc_stream *dst, const vmc_check_options *opts)
+{
+	vmc_check_options o = VMC_CHECK_OPTIONS_INIT;
+	vmc__checker c;
+	int rc;
+
+	if (!ctx)
+		return VMC_EINVAL;
+	VMC_FAIL_IF(!out || !src || !dst, ctx, VMC_EINVAL, VMC_NO_OFFSET, "NULL argument");
+	if (opts) {
+		VMC_FAIL_IF(opts->version != VMC_CHECK_OPTIONS_VERSION, ctx, VMC_EINVAL,
+			    VMC_NO_OFFSET, "expected check options version %u, found %u",
+			    VMC_CHECK_OPTIONS_VERSION, opts->version);
+		o = *opts;
+	}
+	vmc_error_clear(ctx);
+	memset(&c, 0, sizeof(c));
+	c.ctx = ctx;
+	c.src = src;
+	c.dst = dst;
+	VMC_TRY(vmc__report_new(&c.report, ctx, o.flags));
+	rc = vmc__catalog_load(&c.cat, ctx);
+	if (rc == VMC_OK) {
+		rc = check_configuration(&c);
+		if (rc == VMC_OK)
+			rc = check_sections(&c);
+		if (rc == VMC_OK)
+			rc = check_ram(&c);
+		vmc__catalog_fini(&c.cat);
+	}
+	if (rc < 0) {
+		vmc_report_free(c.report);
+		return rc;
+	}
+	vmc__report_finish(c.report);
+	*out = c.report;
+	return VMC_OK;
+}

@@ -1,0 +1,27 @@
+/*
+ * check.h - private: state shared by the check modules (check.c for the
+ * stream, sections and RAM; check_pci.c and check_virtio.c for devices).
+ */
+#ifndef VMC_RULES_CHECK_H
+#define VMC_RULES_CHECK_H
+
+#include "../lib/stream.h"
+#include "catalog.h"
+#include "report.h"
+
+typedef struct vmc__checker {
+	vmc_ctx *ctx;
+	vmc_report *report;
+	vmc__catalog cat;
+	const vmc_stream *src; /* the stream to load               */
+	const vmc_stream *dst; /* the destination's own saved stream */
+} vmc__checker;
+
+/* Add a finding for rule id (texts from rules/checks.yaml). */
+int vmc__check_emit(vmc__checker *c, const char *id, uint32_t status, const char *subject,
+		    const char *src, const char *dst, const char *detail);
+int vmc__check_emit_range(vmc__checker *c, const char *id, uint32_t status, const char *subject,
+			  const char *src, const char *dst, const char *detail, int has_range,
+			  uint64_t offset, uint64_t length);
+
+#endif
