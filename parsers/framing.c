@@ -36,6 +36,7 @@
  * skips iterative sections other than "ram", whose formats are not decoded.
  */
 #include "../lib/stream.h"
+#include "../vmstate/schema_decode.h"
 #include "../vmstate/vmdesc_decode.h"
 #include "../vmstate/virtio_facts.h"
 #include "ram.h"
@@ -726,6 +727,8 @@ int vmc__framing_read(vmc_stream *s, vmc__source *src)
 		if (!f.held)
 			s->size = vmc__source_offset(src);
 		rc = check_vmdesc_coverage(&f);
+		if (rc == VMC_OK) /* opaque blobs with a schema (docs/virtio-blob.md) */
+			rc = vmc__schema_decode_stream(s);
 		if (rc == VMC_OK) /* derived facts (docs/pci-config.md) */
 			rc = vmc__virtio_facts_stream(s);
 	}
