@@ -4,7 +4,7 @@
  * Stage: facts (after vmstate decode, before rules/verdicts).  Called once
  * per FULL section by parsers/framing.c (vmc__virtio_facts_compute).
  * Input: the section's vmsd name, its decoded field tree and body bytes,
- * and rules/virtio-families.yaml (compiled in; see rules/README.md).
+ * and rules/virtio-families.yaml (embedded at build time, lib/data.h).
  * Output: sec->facts, a tree rooted at a STRUCT named "virtio"
  * (docs/decode-json.md "facts", docs/pci-config.md).
  *
@@ -56,6 +56,7 @@
  */
 #include "virtio_facts.h"
 
+#include "../lib/data.h"
 #include "../parsers/yaml.h"
 #include "pci_config.h"
 
@@ -995,6 +996,68 @@ static void tree_subsections(builder *b, fnode *arr, const vmc_field *f, unsigne
 	}
 }
 
+/* One value of the decoded tree (docs/virtio-blob.md names), by path
+ * "a/b" under the "virtio" node; 0 when absent. */
+static int tree_uint(const vmc_field *v, const char *a, const char *b_, size_t idx,
+		     uint64_t *out)
+{
+	const vmc_field *f = vmc_field_find(v, a);
+
+	if (f && f->kind == VMC_FIELD_ARRAY)
+		f = idx < f->nchildren ? &f->children[idx] : NULL;
+	if (f && b_)
+		f = vmc_field_find(f, b_);
+	if (!f || (f->kind != VMC_FIELD_UINT && f->kind != VMC_FIELD_BOOL))
+		return 0;
+	*out = f->u;
+	return 1;
+}
+
+/*
+ * With the decoded tree present, the transport values are read from it
+ * (status, features, queues ...).  They must equal what the fixed layout
+ * gives; a difference is reported as a note (one of the two is wrong).
+ */
+static void cross_check(builder *b, fnode *notes, const vmc_field *v, const blob *bl)
+{
+	static const char *const names[] = {"status",     "isr",        "queue_sel",
+					    "guest_features", "config_len", "num_queues",
+					    "config_vector"};
+	uint64_t raw[7], t;
+	size_t i;
+
+	raw[0] = bl->status;
+	raw[1] = bl->isr;
+	raw[2] = bl->queue_sel;
+	raw[3] = bl->features_lo;
+	raw[4] = bl->config_len;
+	raw[5] = bl->nqueues;
+	raw[6] = bl->config_vector;
+	for (i = 0; i < 7; i++) {
+		if (i == 6 && !bl->msix_n)
+			break;
+		if (!tree_uint(v, names[i], NULL, 0, &t))
+			add_fmt(b, notes, "", "the decoded tree has no '%s'", names[i]);
+		else if (t != raw[i])
+			add_fmt(b, notes, "",
+				"the decoded tree and the transport layout disagree on %s: %llu vs "
+				"%llu",
+				names[i], (unsigned long long)t, (unsigned long long)raw[i]);
+	}
+	for (i = 0; i < bl->nqueues; i++) {
+		const vq *q = &bl->queues[i];
+		uint64_t num = 0, desc = 0, idx = 0;
+
+		if (!tree_uint(v, "vq", "num", i, &num) || !tree_uint(v, "vq", "desc", i, &desc) ||
+		    !tree_uint(v, "vq", "last_avail_idx", i, &idx) || num != q->num ||
+		    desc != q->desc || idx != q->last_avail_idx) {
+			add_fmt(b, notes, "",
+				"the decoded tree and the transport layout disagree on vq[%zu]", i);
+			break;
+		}
+	}
+}
+
 static int build(builder *b, fnode *root, const facts_in *in, const uint8_t *body, size_t len,
 		 uint32_t max_queues)
 {
@@ -1103,6 +1166,8 @@ static int build(builder *b, fnode *root, const facts_in *in, const uint8_t *bod
 	if (bl.error[0])
 		add_fmt(b, root, "error", "%s", bl.error);
 	arr = add(b, root, "notes", VMC_FIELD_ARRAY);
+	if (tree && bl.has_core)
+		cross_check(b, arr, in->virtio, &bl);
 	if (!tree)
 		add_fmt(b, arr, "",
 			"subsections and the 64-bit guest features need the decoded virtio blob "
@@ -1183,8 +1248,12 @@ int vmc__virtio_facts_stream(vmc_stream *s)
 	int rc;
 
 	text = vmc__virtio_rules_builtin(&len);
+	if (!text)
+		return VMC_FAIL_AT(s->ctx, VMC_ESCHEMA, VMC_NO_OFFSET, VMC_VIRTIO_RULES_PATH,
+				   "expected %s to be embedded in the library, found nothing",
+				   VMC_VIRTIO_RULES_PATH);
 	vmc__arena_init(&tmp, s->ctx);
-	rc = vmc__virtio_rules_load(&r, &tmp, "rules/virtio-families.yaml", text, len);
+	rc = vmc__virtio_rules_load(&r, &tmp, VMC_VIRTIO_RULES_PATH, text, len);
 	for (i = 0; rc == VMC_OK && i < s->nsections; i++) {
 		vmc_section *sec = &s->sections[i];
 
@@ -1200,246 +1269,11 @@ int vmc__virtio_facts_stream(vmc_stream *s)
 	return rc;
 }
 
-/*
- * The built-in rules: a verbatim copy of rules/virtio-families.yaml, so an
- * installed library needs no data path.  Regenerate with the command in
- * rules/README.md; test_virtio_facts__builtin_rules_match_file fails when
- * the copy and the file differ.
- */
-static const char builtin_rules[] =
-/* BEGIN rules/virtio-families.yaml */
-	"# virtio-families.yaml - what identifies a virtio-pci function, and which\n"
-	"# QEMU device types (QOM types + properties) could have produced a config.\n"
-	"#\n"
-	"# Read by vmstate/virtio_facts.c (the engine has no device names in it);\n"
-	"# format in rules/README.md, derivation rules in docs/pci-config.md.\n"
-	"# Every entry cites the QEMU 7.2 source it comes from (paths relative to the\n"
-	"# QEMU tree; checked against qemu-7.2+dfsg = 7.2.22).\n"
-	"source: QEMU 7.2.22 (Debian 1:7.2+dfsg-7+deb12u18), hw/virtio/virtio-pci.c\n"
-	"\n"
-	"# Sections whose vmsd name (or idstr tail) starts with this are virtio\n"
-	"# devices; the ones listed under `families` are decoded.\n"
-	"section_prefix: \"virtio-\"\n"
-	"\n"
-	"transport:\n"
-	"  vendor_id: 0x1af4            # PCI_VENDOR_ID_REDHAT_QUMRANET\n"
-	"  subsystem_vendor_id: 0x1af4  # PCI_SUBVENDOR_ID_REDHAT_QUMRANET\n"
-	"  modern_subsystem_id: 0x1100  # PCI_SUBDEVICE_ID_QEMU (pci_device default)\n"
-	"  legacy_device_ids: [0x1000, 0x103f]\n"
-	"  modern_device_id_base: 0x1040   # PCI_DEVICE_ID_VIRTIO_10_BASE\n"
-	"  modern_device_ids: [0x1040, 0x107f]\n"
-	"  pcidevice_version: 2         # vmstate_pci_device .version_id\n"
-	"  source: >-\n"
-	"    include/hw/pci/pci.h (PCI_VENDOR_ID_REDHAT_QUMRANET, PCI_SUBDEVICE_ID_QEMU,\n"
-	"    PCI_DEVICE_ID_VIRTIO_10_BASE); hw/pci/pci.c vmstate_pci_device;\n"
-	"    hw/virtio/virtio-pci.c virtio_pci_device_plugged (modern-only: device ID\n"
-	"    0x1040 + virtio ID, revision 1; legacy: subsystem ID = virtio ID)\n"
-	"\n"
-	"# One entry per device family.  qom: the types virtio_pci_types_register()\n"
-	"# registers for it (generic_name, transitional_name, non_transitional_name).\n"
-	"families:\n"
-	"  - name: net\n"
-	"    vmsd: virtio-net\n"
-	"    virtio_id: 1               # VIRTIO_ID_NET\n"
-	"    legacy_device_id: 0x1000   # PCI_DEVICE_ID_VIRTIO_NET\n"
-	"    class: 0x020000            # PCI_CLASS_NETWORK_ETHERNET\n"
-	"    legacy_allowed: true\n"
-	"    qom:\n"
-	"      generic: virtio-net-pci\n"
-	"      transitional: virtio-net-pci-transitional\n"
-	"      non-transitional: virtio-net-pci-non-transitional\n"
-	"    source: >-\n"
-	"      hw/virtio/virtio-net-pci.c virtio_net_pci_class_init, virtio_net_pci_info;\n"
-	"      hw/net/virtio-net.c vmstate_virtio_net; include/standard-headers/linux/virtio_ids.h\n"
-	"  - name: blk\n"
-	"    vmsd: virtio-blk\n"
-	"    virtio_id: 2               # VIRTIO_ID_BLOCK\n"
-	"    legacy_device_id: 0x1001   # PCI_DEVICE_ID_VIRTIO_BLOCK\n"
-	"    class: 0x010000            # PCI_CLASS_STORAGE_SCSI\n"
-	"    legacy_allowed: true\n"
-	"    qom:\n"
-	"      generic: virtio-blk-pci\n"
-	"      transitional: virtio-blk-pci-transitional\n"
-	"      non-transitional: virtio-blk-pci-non-transitional\n"
-	"    source: >-\n"
-	"      hw/virtio/virtio-blk-pci.c virtio_blk_pci_class_init, virtio_blk_pci_info;\n"
-	"      hw/block/virtio-blk.c vmstate_virtio_blk\n"
-	"  - name: serial\n"
-	"    vmsd: virtio-console       # the vmsd of virtio-serial is \"virtio-console\"\n"
-	"    virtio_id: 3               # VIRTIO_ID_CONSOLE\n"
-	"    legacy_device_id: 0x1003   # PCI_DEVICE_ID_VIRTIO_CONSOLE\n"
-	"    class: 0x078000            # PCI_CLASS_COMMUNICATION_OTHER\n"
-	"    legacy_allowed: true\n"
-	"    qom:\n"
-	"      generic: virtio-serial-pci\n"
-	"      transitional: virtio-serial-pci-transitional\n"
-	"      non-transitional: virtio-serial-pci-non-transitional\n"
-	"    source: >-\n"
-	"      hw/virtio/virtio-serial-pci.c virtio_serial_pci_class_init,\n"
-	"      virtio_serial_pci_info; hw/char/virtio-serial-bus.c vmstate_virtio_console\n"
-	"  - name: rng\n"
-	"    vmsd: virtio-rng\n"
-	"    virtio_id: 4               # VIRTIO_ID_RNG\n"
-	"    legacy_device_id: 0x1005   # PCI_DEVICE_ID_VIRTIO_RNG\n"
-	"    class: 0x00ff00            # PCI_CLASS_OTHERS\n"
-	"    legacy_allowed: true\n"
-	"    qom:\n"
-	"      generic: virtio-rng-pci\n"
-	"      transitional: virtio-rng-pci-transitional\n"
-	"      non-transitional: virtio-rng-pci-non-transitional\n"
-	"    source: >-\n"
-	"      hw/virtio/virtio-rng-pci.c virtio_rng_pci_class_init, virtio_rng_pci_info;\n"
-	"      hw/virtio/virtio-rng.c vmstate_virtio_rng\n"
-	"  - name: balloon\n"
-	"    vmsd: virtio-balloon\n"
-	"    virtio_id: 5               # VIRTIO_ID_BALLOON\n"
-	"    legacy_device_id: 0x1002   # PCI_DEVICE_ID_VIRTIO_BALLOON\n"
-	"    class: 0x00ff00            # PCI_CLASS_OTHERS\n"
-	"    legacy_allowed: true\n"
-	"    qom:\n"
-	"      generic: virtio-balloon-pci\n"
-	"      transitional: virtio-balloon-pci-transitional\n"
-	"      non-transitional: virtio-balloon-pci-non-transitional\n"
-	"    source: >-\n"
-	"      hw/virtio/virtio-balloon-pci.c virtio_balloon_pci_class_init (no \"vectors\"\n"
-	"      property in 7.2: no MSI-X), virtio_balloon_pci_info;\n"
-	"      hw/virtio/virtio-balloon.c vmstate_virtio_balloon\n"
-	"  - name: scsi\n"
-	"    vmsd: virtio-scsi\n"
-	"    virtio_id: 8               # VIRTIO_ID_SCSI\n"
-	"    legacy_device_id: 0x1004   # PCI_DEVICE_ID_VIRTIO_SCSI\n"
-	"    class: 0x010000            # PCI_CLASS_STORAGE_SCSI\n"
-	"    legacy_allowed: true\n"
-	"    qom:\n"
-	"      generic: virtio-scsi-pci\n"
-	"      transitional: virtio-scsi-pci-transitional\n"
-	"      non-transitional: virtio-scsi-pci-non-transitional\n"
-	"    source: >-\n"
-	"      hw/virtio/virtio-scsi-pci.c virtio_scsi_pci_class_init, virtio_scsi_pci_info;\n"
-	"      hw/scsi/virtio-scsi.c vmstate_virtio_scsi\n"
-	"  - name: 9p\n"
-	"    vmsd: virtio-9p\n"
-	"    virtio_id: 9               # VIRTIO_ID_9P\n"
-	"    legacy_device_id: 0x1009   # PCI_DEVICE_ID_VIRTIO_9P\n"
-	"    class: 0x000200            # class_id 0x2 (base 0x00, subclass 0x02)\n"
-	"    legacy_allowed: true\n"
-	"    qom:\n"
-	"      generic: virtio-9p-pci\n"
-	"      transitional: virtio-9p-pci-transitional\n"
-	"      non-transitional: virtio-9p-pci-non-transitional\n"
-	"    source: >-\n"
-	"      hw/virtio/virtio-9p-pci.c virtio_9p_pci_class_init, virtio_9p_pci_info;\n"
-	"      hw/9pfs/virtio-9p-device.c vmstate_virtio_9p\n"
-	"\n"
-	"# Mode from the config space, first match wins (docs/pci-config.md §4).\n"
-	"# device_id: legacy = the family's legacy_device_id (any in\n"
-	"# transport.legacy_device_ids when the family is unknown); modern =\n"
-	"# modern_device_id_base + virtio_id.  io_bar0: BAR0 is an I/O BAR.\n"
-	"# virtio_caps: vendor capabilities of virtio layout are listed.\n"
-	"modes:\n"
-	"  - name: modern-only\n"
-	"    device_id: modern\n"
-	"    revision_min: 1\n"
-	"    io_bar0: false\n"
-	"    virtio_caps: true\n"
-	"    source: >-\n"
-	"      hw/virtio/virtio-pci.c virtio_pci_device_plugged (!legacy: device ID\n"
-	"      0x1040 + id, revision 1, no legacy I/O BAR; modern: vendor caps + BAR4)\n"
-	"  - name: transitional\n"
-	"    device_id: legacy\n"
-	"    io_bar0: true\n"
-	"    virtio_caps: true\n"
-	"    source: >-\n"
-	"      hw/virtio/virtio-pci.c virtio_pci_device_plugged (legacy: class device ID,\n"
-	"      subsystem ID = virtio ID, I/O BAR0; modern: vendor caps + BAR4)\n"
-	"  - name: legacy\n"
-	"    device_id: legacy\n"
-	"    io_bar0: true\n"
-	"    virtio_caps: false\n"
-	"    source: >-\n"
-	"      hw/virtio/virtio-pci.c virtio_pci_device_plugged (disable-modern: no\n"
-	"      vendor caps, no BAR4)\n"
-	"\n"
-	"# QOM types (with property settings) that give a mode.  type: a template,\n"
-	"# {generic} / {transitional} / {non-transitional} are the family's qom\n"
-	"# names; an entry whose name the family does not register is skipped.\n"
-	"# express: true = only for a 4096-byte PCI Express function, false = only\n"
-	"# for a 256-byte conventional one, absent = both.\n"
-	"qom_types:\n"
-	"  - mode: modern-only\n"
-	"    type: \"{generic},disable-legacy=on\"\n"
-	"    source: hw/virtio/virtio-pci.c virtio_pci_generic_properties\n"
-	"  - mode: modern-only\n"
-	"    type: \"{non-transitional}\"\n"
-	"    source: hw/virtio/virtio-pci.c virtio_pci_non_transitional_instance_init\n"
-	"  - mode: modern-only\n"
-	"    express: true\n"
-	"    type: \"{generic} (disable-legacy=auto on a PCIe non-root port)\"\n"
-	"    source: >-\n"
-	"      hw/virtio/virtio-pci.c virtio_pci_realize (auto -> on when pcie_port);\n"
-	"      virtio_pci_dc_realize (modern + !x-disable-pcie -> express)\n"
-	"  - mode: modern-only\n"
-	"    type: \"{generic} (confidential guest: disable-legacy=on by default)\"\n"
-	"    source: hw/core/machine.c machine_run_board_init (cgs sugar property)\n"
-	"  - mode: transitional\n"
-	"    express: false\n"
-	"    type: \"{generic} (disable-legacy=auto on conventional PCI or a PCIe root bus)\"\n"
-	"    source: hw/virtio/virtio-pci.c virtio_pci_realize (auto -> off when !pcie_port)\n"
-	"  - mode: transitional\n"
-	"    type: \"{transitional}\"\n"
-	"    source: hw/virtio/virtio-pci.c virtio_pci_transitional_instance_init\n"
-	"  - mode: transitional\n"
-	"    type: \"{generic},disable-legacy=off\"\n"
-	"    source: hw/virtio/virtio-pci.c virtio_pci_generic_properties\n"
-	"  - mode: legacy\n"
-	"    express: false\n"
-	"    type: \"{generic},disable-modern=on\"\n"
-	"    source: >-\n"
-	"      hw/virtio/virtio-pci.c virtio_pci_generic_properties; virtio_pci_realize\n"
-	"      (auto -> off on conventional PCI or a PCIe root bus)\n"
-	"  - mode: legacy\n"
-	"    express: false\n"
-	"    type: \"{generic},disable-modern=on,disable-legacy=off\"\n"
-	"    source: >-\n"
-	"      hw/virtio/virtio-pci.c virtio_pci_realize (behind a PCIe port auto would\n"
-	"      give on, and neither mode is refused); no express: virtio_pci_dc_realize\n"
-	"  - mode: legacy\n"
-	"    express: false\n"
-	"    type: \"{generic} (machine type <= 2.6: hw_compat_2_6)\"\n"
-	"    source: hw/core/machine.c hw_compat_2_6 (disable-modern=on, disable-legacy=off)\n"
-	"\n"
-	"# Device status byte (virtio_save item 5), include/standard-headers/linux/virtio_config.h.\n"
-	"status_flags:\n"
-	"  - {bit: 0x01, name: ACKNOWLEDGE}\n"
-	"  - {bit: 0x02, name: DRIVER}\n"
-	"  - {bit: 0x04, name: DRIVER_OK}\n"
-	"  - {bit: 0x08, name: FEATURES_OK}\n"
-	"  - {bit: 0x40, name: NEEDS_RESET}\n"
-	"  - {bit: 0x80, name: FAILED}\n"
-	"\n"
-	"# Generic (transport) feature bits, include/standard-headers/linux/\n"
-	"# virtio_config.h and virtio_ring.h (QEMU 7.2).\n"
-	"features:\n"
-	"  - {bit: 24, name: NOTIFY_ON_EMPTY}\n"
-	"  - {bit: 27, name: ANY_LAYOUT}\n"
-	"  - {bit: 28, name: INDIRECT_DESC}     # VIRTIO_RING_F_INDIRECT_DESC\n"
-	"  - {bit: 29, name: EVENT_IDX}         # VIRTIO_RING_F_EVENT_IDX\n"
-	"  - {bit: 32, name: VERSION_1}\n"
-	"  - {bit: 33, name: ACCESS_PLATFORM}   # alias IOMMU_PLATFORM\n"
-	"  - {bit: 34, name: RING_PACKED}\n"
-	"  - {bit: 35, name: IN_ORDER}\n"
-	"  - {bit: 36, name: ORDER_PLATFORM}\n"
-	"  - {bit: 37, name: SR_IOV}\n"
-	"  - {bit: 40, name: RING_RESET}\n"
-	"\n"
-	"# The subsection carrying all 64 guest feature bits (hw/virtio/virtio.c\n"
-	"# vmstate_virtio_64bit_features; virtio_save writes only the low 32 bits).\n"
-	"features64_subsection: virtio/64bit_features\n"
-/* END rules/virtio-families.yaml */
-	;
-
+/* The rules embedded at build time (cmake/embed_data.cmake, lib/data.h). */
 const uint8_t *vmc__virtio_rules_builtin(size_t *len)
 {
-	*len = sizeof(builtin_rules) - 1;
-	return (const uint8_t *)builtin_rules;
+	const vmc__data_file *f = vmc__data_find(VMC_VIRTIO_RULES_PATH);
+
+	*len = f ? f->len : 0;
+	return f ? f->data : NULL;
 }

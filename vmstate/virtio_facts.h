@@ -20,7 +20,9 @@ typedef struct vmc__virtio_rules vmc__virtio_rules;
 int vmc__virtio_rules_load(const vmc__virtio_rules **out, vmc__arena *arena, const char *name,
 			   const uint8_t *data, size_t len);
 
-/* The rules compiled into the library (rules/virtio-families.yaml). */
+#define VMC_VIRTIO_RULES_PATH "rules/virtio-families.yaml"
+
+/* The rules embedded into the library (VMC_VIRTIO_RULES_PATH), or NULL. */
 const uint8_t *vmc__virtio_rules_builtin(size_t *len);
 
 /*
