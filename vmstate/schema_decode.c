@@ -386,8 +386,9 @@ static int decode_field(estate *st, frame *fr, const vmc__sfield *f, uint32_t ve
 	if (rc < 0 || !exists)
 		goto out;
 	if (f->flatten) {
-		rc = decode_vmsd(st, fr, f->vmsd, f->vmsd->version, pos);
-		goto out;
+		/* No node of its own, so no path segment either. */
+		path_pop(st, old);
+		return decode_vmsd(st, fr, f->vmsd, f->vmsd->version, pos);
 	}
 	if (f->size_expr)
 		rc = eval(&size, st, f->size_expr, start);
