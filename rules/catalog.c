@@ -84,6 +84,148 @@ static int load_ramblocks(vmc__catalog *cat, vmc_ctx *ctx)
 	return VMC_OK;
 }
 
+/* {OFFSET: MASK, ...} with numeric keys. */
+static int load_masks(vmc__catalog *cat, vmc_ctx *ctx, const vmc__ynode *map, const char *key,
+		      vmc__masklist *out)
+{
+	const vmc__ynode *n = vmc__yaml_get(map, key);
+	size_t i;
+
+	out->m = NULL;
+	out->n = 0;
+	if (!n)
+		return VMC_OK;
+	VMC_TRY(vmc__yaml_expect(ctx, n, VMC_YAML_MAP, key));
+	out->m = vmc__arena_alloc(&cat->arena, sizeof(*out->m) * (n->len + 1));
+	if (!out->m)
+		return VMC_ENOMEM;
+	for (i = 0; i < n->len; i++) {
+		vmc__ynode k = *n->items[i];
+		uint64_t off, mask;
+
+		k.scalar = n->keys[i];
+		VMC_TRY(vmc__yaml_scalar_u64(ctx, &k, &off));
+		VMC_TRY(vmc__yaml_scalar_u64(ctx, n->items[i], &mask));
+		if (off >= 4096 || mask > 0xff)
+			return vmc__yaml_fail(ctx, n->items[i],
+					      "expected an offset below 4096 and a byte mask, found "
+					      "0x%llx: 0x%llx",
+					      (unsigned long long)off, (unsigned long long)mask);
+		out->m[i].offset = (uint16_t)off;
+		out->m[i].mask = (uint8_t)mask;
+	}
+	out->n = n->len;
+	return VMC_OK;
+}
+
+static int load_capmasks(vmc__catalog *cat, vmc_ctx *ctx, const vmc__ynode *list,
+			 vmc__pci_capmask **out, size_t *n)
+{
+	static const char *const keys[] = {"id",    "name",        "length",  "length_v1",
+					   "length_byte", "wmask", "w1cmask", "cmask_clear",
+					   "source", NULL};
+	size_t i;
+
+	VMC_TRY(vmc__yaml_expect(ctx, list, VMC_YAML_SEQ, "capabilities"));
+	*out = vmc__arena_alloc(&cat->arena, sizeof(**out) * (list->len + 1));
+	if (!*out)
+		return VMC_ENOMEM;
+	for (i = 0; i < list->len; i++) {
+		const vmc__ynode *e = list->items[i];
+		vmc__pci_capmask *cm = &(*out)[i];
+		uint64_t v = 0;
+		int rc;
+
+		VMC_TRY(vmc__yaml_check_keys(ctx, e, keys));
+		VMC_TRY(vmc__yaml_u64(ctx, e, "id", 1, &v));
+		cm->id = (uint16_t)v;
+		VMC_TRY(vmc__yaml_str(ctx, e, "name", 1, &cm->name));
+		VMC_TRY(vmc__yaml_str(ctx, e, "source", 1, &cm->source));
+		cm->length_byte = -1;
+		if ((rc = vmc__yaml_u64(ctx, e, "length", 0, &v)) < 0)
+			return rc;
+		if (rc)
+			cm->length = (uint16_t)v;
+		if ((rc = vmc__yaml_u64(ctx, e, "length_v1", 0, &v)) < 0)
+			return rc;
+		if (rc)
+			cm->length_v1 = (uint16_t)v;
+		if ((rc = vmc__yaml_u64(ctx, e, "length_byte", 0, &v)) < 0)
+			return rc;
+		if (rc)
+			cm->length_byte = (int)v;
+		if (!cm->length && cm->length_byte < 0)
+			return vmc__yaml_fail(ctx, e, "expected length or length_byte, found neither");
+		VMC_TRY(load_masks(cat, ctx, e, "wmask", &cm->wmask));
+		VMC_TRY(load_masks(cat, ctx, e, "w1cmask", &cm->w1cmask));
+		VMC_TRY(load_masks(cat, ctx, e, "cmask_clear", &cm->cmask_clear));
+	}
+	*n = list->len;
+	return VMC_OK;
+}
+
+static int load_pci(vmc__catalog *cat, vmc_ctx *ctx)
+{
+	static const char *const top[] = {"source", "registers", "header", "bridge",
+					  "capabilities", "extended", NULL};
+	static const char *const hdr_keys[] = {"cmask", "wmask", "w1cmask", "writable_from", NULL};
+	static const char *const br_keys[] = {"cmask", "wmask", NULL};
+	static const char *const reg_keys[] = {"offset", "length", "name", NULL};
+	static const char *const ext_keys[] = {"default_length", "capabilities", NULL};
+	vmc__pci_rules *p = &cat->pci;
+	const vmc__ynode *root, *n;
+	uint64_t v;
+	size_t i;
+
+	VMC_TRY(load_file(cat, "rules/pci-masks.yaml", &root));
+	VMC_TRY(vmc__yaml_check_keys(ctx, root, top));
+	VMC_TRY(vmc__yaml_str(ctx, root, "source", 1, &p->source));
+	n = vmc__yaml_get(root, "registers");
+	if (!n)
+		return vmc__yaml_fail(ctx, root, "expected key 'registers', found none");
+	VMC_TRY(vmc__yaml_expect(ctx, n, VMC_YAML_SEQ, "registers"));
+	p->regs = vmc__arena_alloc(&cat->arena, sizeof(*p->regs) * (n->len + 1));
+	if (!p->regs)
+		return VMC_ENOMEM;
+	for (i = 0; i < n->len; i++) {
+		VMC_TRY(vmc__yaml_check_keys(ctx, n->items[i], reg_keys));
+		VMC_TRY(vmc__yaml_u64(ctx, n->items[i], "offset", 1, &v));
+		p->regs[i].offset = (uint16_t)v;
+		VMC_TRY(vmc__yaml_u64(ctx, n->items[i], "length", 1, &v));
+		p->regs[i].length = (uint16_t)v;
+		VMC_TRY(vmc__yaml_str(ctx, n->items[i], "name", 1, &p->regs[i].name));
+	}
+	p->nregs = n->len;
+	n = vmc__yaml_get(root, "header");
+	if (!n)
+		return vmc__yaml_fail(ctx, root, "expected key 'header', found none");
+	VMC_TRY(vmc__yaml_check_keys(ctx, n, hdr_keys));
+	VMC_TRY(load_masks(cat, ctx, n, "cmask", &p->cmask));
+	VMC_TRY(load_masks(cat, ctx, n, "wmask", &p->wmask));
+	VMC_TRY(load_masks(cat, ctx, n, "w1cmask", &p->w1cmask));
+	VMC_TRY(vmc__yaml_u64(ctx, n, "writable_from", 1, &v));
+	p->writable_from = (uint16_t)v;
+	n = vmc__yaml_get(root, "bridge");
+	if (n) {
+		VMC_TRY(vmc__yaml_check_keys(ctx, n, br_keys));
+		VMC_TRY(load_masks(cat, ctx, n, "wmask", &p->bridge_wmask));
+		VMC_TRY(load_masks(cat, ctx, n, "cmask", &p->bridge_cmask));
+	}
+	n = vmc__yaml_get(root, "capabilities");
+	if (!n)
+		return vmc__yaml_fail(ctx, root, "expected key 'capabilities', found none");
+	VMC_TRY(load_capmasks(cat, ctx, n, &p->caps, &p->ncaps));
+	n = vmc__yaml_get(root, "extended");
+	if (!n)
+		return vmc__yaml_fail(ctx, root, "expected key 'extended', found none");
+	VMC_TRY(vmc__yaml_check_keys(ctx, n, ext_keys));
+	VMC_TRY(vmc__yaml_u64(ctx, n, "default_length", 1, &v));
+	p->ext_default_length = (uint16_t)v;
+	if (!vmc__yaml_get(n, "capabilities"))
+		return vmc__yaml_fail(ctx, n, "expected key 'capabilities', found none");
+	return load_capmasks(cat, ctx, vmc__yaml_get(n, "capabilities"), &p->ext, &p->next);
+}
+
 int vmc__catalog_load(vmc__catalog *cat, vmc_ctx *ctx)
 {
 	int rc;
@@ -93,6 +235,8 @@ int vmc__catalog_load(vmc__catalog *cat, vmc_ctx *ctx)
 	rc = load_checks(cat, ctx);
 	if (rc == VMC_OK)
 		rc = load_ramblocks(cat, ctx);
+	if (rc == VMC_OK)
+		rc = load_pci(cat, ctx);
 	if (rc < 0)
 		vmc__catalog_fini(cat);
 	return rc;

@@ -20,12 +20,53 @@ typedef struct vmc__resizeable {
 	const char *source;
 } vmc__resizeable;
 
+/* A byte-mask table: offset -> mask (offsets relative to a base). */
+typedef struct vmc__bytemask {
+	uint16_t offset;
+	uint8_t mask;
+} vmc__bytemask;
+
+typedef struct vmc__masklist {
+	vmc__bytemask *m;
+	size_t n;
+} vmc__masklist;
+
+typedef struct vmc__pci_region {
+	uint16_t offset, length;
+	const char *name;
+} vmc__pci_region;
+
+typedef struct vmc__pci_capmask {
+	uint16_t id;
+	const char *name;
+	uint16_t length;      /* bytes; 0: see length_byte               */
+	uint16_t length_v1;   /* PCI Express version 1 length, or 0      */
+	int length_byte;      /* >= 0: the length is the byte at this offset */
+	vmc__masklist wmask, w1cmask, cmask_clear;
+	const char *source;
+} vmc__pci_capmask;
+
+typedef struct vmc__pci_rules {
+	const char *source;
+	vmc__pci_region *regs;
+	size_t nregs;
+	vmc__masklist cmask, wmask, w1cmask;     /* header */
+	uint16_t writable_from;
+	vmc__masklist bridge_wmask, bridge_cmask;
+	vmc__pci_capmask *caps;
+	size_t ncaps;
+	uint16_t ext_default_length;
+	vmc__pci_capmask *ext;
+	size_t next;
+} vmc__pci_rules;
+
 typedef struct vmc__catalog {
 	vmc__arena arena;
 	vmc__check_def *checks;
 	size_t nchecks;
 	vmc__resizeable *resizeable;
 	size_t nresizeable;
+	vmc__pci_rules pci;
 } vmc__catalog;
 
 int vmc__catalog_load(vmc__catalog *cat, vmc_ctx *ctx);

@@ -14,8 +14,7 @@
  * show (its minimum_version_id, the subsections it knows, capabilities set
  * at migration time) the finding is UNKNOWN, never a guess.
  *
- * Non-goals here: the PCI config and virtio rules (rules/check_pci.c,
- * rules/check_virtio.c).
+ * The PCI config rule is in rules/check_pci.c.
  */
 #include "check.h"
 
@@ -200,7 +199,7 @@ static int check_section(vmc__checker *c, const vmc_section *sec)
 					NULL, NULL, why));
 	else
 		VMC_TRY(check_values(c, sec, sec->fields, dsec->fields));
-	return VMC_OK;
+	return vmc__check_pci(c, sec, dsec);
 }
 
 static int check_sections(vmc__checker *c)

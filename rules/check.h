@@ -24,4 +24,7 @@ int vmc__check_emit_range(vmc__checker *c, const char *id, uint32_t status, cons
 			  const char *src, const char *dst, const char *detail, int has_range,
 			  uint64_t offset, uint64_t length);
 
+/* check_pci.c: the PCI config space rule for a section pair. */
+int vmc__check_pci(vmc__checker *c, const vmc_section *src, const vmc_section *dst);
+
 #endif
