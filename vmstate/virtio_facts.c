@@ -1096,11 +1096,20 @@ static int build(builder *b, fnode *root, const facts_in *in, const uint8_t *bod
 		return VMC_OK;
 	}
 	bl.cfg = body + bl.pos;
-	bl.cfg_len = vmc__pci_config_has_express(bl.cfg, VMC_PCI_CONFIG_SIZE) &&
-				     len - bl.pos >= VMC_PCIE_CONFIG_SIZE
+	bl.cfg_len = vmc__pci_config_has_express(bl.cfg, VMC_PCI_CONFIG_SIZE)
 			     ? VMC_PCIE_CONFIG_SIZE
 			     : VMC_PCI_CONFIG_SIZE;
-	bl.pos += bl.cfg_len;
+	if (len - bl.pos < bl.cfg_len) {
+		/* Decode what there is of the header; report the rest. */
+		snprintf(bl.error, sizeof(bl.error),
+			 "the virtio blob ends at byte %zu, inside the %zu-byte config space "
+			 "of a PCI Express function",
+			 len, bl.cfg_len);
+		bl.cfg_len = VMC_PCI_CONFIG_SIZE;
+		bl.pos = len;
+	} else {
+		bl.pos += bl.cfg_len;
+	}
 	/* Vendor-specific capabilities are virtio's when the vendor is. */
 	vmc__pci_config_decode(&pc, bl.cfg, bl.cfg_len,
 			       (uint32_t)(bl.cfg[0] | bl.cfg[1] << 8) == r->vendor_id
