@@ -118,7 +118,8 @@ static int compare(const void *a, const void *b)
 
 void vmc__report_finish(vmc_report *r)
 {
-	qsort(r->findings, r->n, sizeof(*r->findings), compare);
+	if (r->n > 1) /* qsort's base must not be NULL, even for 0 elements */
+		qsort(r->findings, r->n, sizeof(*r->findings), compare);
 }
 
 uint32_t vmc_report_verdict(const vmc_report *r)
