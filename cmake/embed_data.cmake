@@ -1,4 +1,5 @@
-# embed_data.cmake - embed the rule data (rules/*.yaml) into the library as
+# embed_data.cmake - embed the data files (rules/*.yaml, vmstate/schemas/*.yaml)
+# into the library as
 # C arrays (vmc__data_files, declared in lib/data.h), so an installed library
 # needs no data path.  Included from the top-level CMakeLists.txt; sets
 # VMC_DATA_EMBED_C to the generated source.  Generation runs at build time
@@ -25,7 +26,8 @@ if(CMAKE_SCRIPT_MODE_FILE)
   return()
 endif()
 
-file(GLOB VMC_DATA_FILES CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/rules/*.yaml)
+file(GLOB VMC_DATA_FILES CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/rules/*.yaml
+     ${CMAKE_CURRENT_SOURCE_DIR}/vmstate/schemas/*.yaml)
 list(SORT VMC_DATA_FILES)
 set(VMC_DATA_EMBED_C ${CMAKE_CURRENT_BINARY_DIR}/vmc_data_embedded.c)
 add_custom_command(
@@ -34,5 +36,5 @@ add_custom_command(
           -DBASE=${CMAKE_CURRENT_SOURCE_DIR}
           -P ${CMAKE_CURRENT_SOURCE_DIR}/cmake/embed_data.cmake
   DEPENDS ${VMC_DATA_FILES} ${CMAKE_CURRENT_SOURCE_DIR}/cmake/embed_data.cmake
-  COMMENT "Embedding rule data"
+  COMMENT "Embedding rule and schema data"
   VERBATIM)

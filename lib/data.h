@@ -1,6 +1,6 @@
 /*
  * data.h - private: the data files embedded into the library at build time
- * (cmake/embed.cmake): the YAML files under rules/ and vmstate/schemas/, so an
+ * (cmake/embed_data.cmake): the YAML files under rules/ and vmstate/schemas/, so an
  * installed library needs no data path.
  */
 #ifndef VMC_LIB_DATA_H

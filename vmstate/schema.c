@@ -23,6 +23,8 @@
  */
 #include "schema.h"
 
+#include "../lib/data.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -667,7 +669,29 @@ fail:
 
 int vmc__schema_load_embedded(vmc__schema_set **out, vmc_ctx *ctx)
 {
-	return vmc__schema_load(out, ctx, vmc__embedded_schemas, vmc__embedded_schema_count);
+	static const char prefix[] = "vmstate/schemas/";
+	const vmc__data_file *f;
+	vmc__schema_file *files;
+	size_t n = 0;
+	int rc;
+
+	for (f = vmc__data_files; f->path; f++)
+		n += strncmp(f->path, prefix, sizeof(prefix) - 1) == 0;
+	files = vmc__calloc(ctx, n ? n : 1, sizeof(*files));
+	if (!files)
+		return VMC_ENOMEM;
+	n = 0;
+	for (f = vmc__data_files; f->path; f++) {
+		if (strncmp(f->path, prefix, sizeof(prefix) - 1) != 0)
+			continue;
+		files[n].name = f->path;
+		files[n].data = f->data;
+		files[n].len = f->len;
+		n++;
+	}
+	rc = vmc__schema_load(out, ctx, files, n);
+	vmc__free(ctx, files);
+	return rc;
 }
 
 void vmc__schema_free(vmc__schema_set *set)
