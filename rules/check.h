@@ -27,4 +27,7 @@ int vmc__check_emit_range(vmc__checker *c, const char *id, uint32_t status, cons
 /* check_pci.c: the PCI config space rule for a section pair. */
 int vmc__check_pci(vmc__checker *c, const vmc_section *src, const vmc_section *dst);
 
+/* check_virtio.c: virtio rules on the decoded virtio blob of a pair. */
+int vmc__check_virtio(vmc__checker *c, const vmc_section *src, const vmc_section *dst);
+
 #endif

@@ -24,6 +24,9 @@ struct vmc_field {
 	const uint8_t *bytes;   /* BYTES/UNDECODED: size bytes, borrowed   */
 	const char *str;        /* STRING: text (arena)                    */
 	struct vmc_field *children; /* nchildren nodes (arena)             */
+	uint8_t expanded;       /* an opaque vmdesc field decoded by a
+	                           schema (vmstate/schema_decode.c): its
+	                           layout is QEMU code, not a vmsd          */
 	size_t nchildren;
 };
 

@@ -613,6 +613,7 @@ static int expand(expander *x, vmc_field *f, size_t plen)
 		VMC_TRY(vmc__schema_decode(f, &s->arena, x->set, root, f->bytes, (size_t)f->size,
 					   f->offset, x->sec->vmsd_name, x->path,
 					   &s->field_budget));
+		f->expanded = 1;
 		if (has_undecoded(f))
 			VMC_TRY(vmc__stream_note(s,
 						 "section '%s': the device part of field '%s' (vmsd "
