@@ -42,6 +42,32 @@ static void add(json_object *o, const char *k, json_object *v)
 	json_object_object_add(o, k, v);
 }
 
+/* Same shape and values (offsets aside): consecutive elements of an array
+ * that compare equal are written once with a "repeat" count. */
+static int same_value(const vmc_field *a, const vmc_field *b)
+{
+	size_t i, n = vmc_field_child_count(a), la, lb;
+	const uint8_t *ba, *bb;
+
+	if (vmc_field_kind(a) != vmc_field_kind(b) || vmc_field_size(a) != vmc_field_size(b) ||
+	    strcmp(vmc_field_name(a), vmc_field_name(b)) != 0 ||
+	    strcmp(vmc_field_type(a), vmc_field_type(b)) != 0 ||
+	    vmc_field_uint(a) != vmc_field_uint(b) || vmc_field_int(a) != vmc_field_int(b) ||
+	    n != vmc_field_child_count(b))
+		return 0;
+	ba = vmc_field_bytes(a, &la);
+	bb = vmc_field_bytes(b, &lb);
+	if (la != lb || (la && memcmp(ba, bb, la) != 0))
+		return 0;
+	if (vmc_field_kind(a) == VMC_FIELD_STRING &&
+	    strcmp(vmc_field_string(a), vmc_field_string(b)) != 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!same_value(vmc_field_child(a, i), vmc_field_child(b, i)))
+			return 0;
+	return 1;
+}
+
 static json_object *field_json(const vmc_field *f)
 {
 	json_object *o = json_object_new_object();
@@ -79,8 +105,21 @@ static json_object *field_json(const vmc_field *f)
 		json_object *arr = json_object_new_array_ext((int)n);
 		if (kind == VMC_FIELD_STRUCT || kind == VMC_FIELD_SUBSECTION)
 			add(o, "version", json_object_new_int64(vmc_field_version(f)));
-		for (i = 0; i < n; i++)
-			json_object_array_add(arr, field_json(vmc_field_child(f, i)));
+		for (i = 0; i < n;) {
+			const vmc_field *e = vmc_field_child(f, i);
+			json_object *ej = field_json(e);
+			size_t k = 1;
+
+			if (kind == VMC_FIELD_ARRAY)
+				while (i + k < n && same_value(e, vmc_field_child(f, i + k)))
+					k++;
+			if (k > 1) {
+				add(ej, "index", json_object_new_uint64(i));
+				add(ej, "repeat", json_object_new_uint64(k));
+			}
+			json_object_array_add(arr, ej);
+			i += k;
+		}
 		add(o, kind == VMC_FIELD_ARRAY ? "elements" : "fields", arr);
 		break;
 	}

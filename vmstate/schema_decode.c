@@ -99,11 +99,18 @@ static size_t path_push(estate *st, const char *name)
 
 static size_t path_push_index(estate *st, size_t i)
 {
-	char buf[24];
+	/* formatted by hand: this runs for every array element (1024-entry
+	 * queue arrays), where snprintf dominated the decode time */
+	char buf[24], *p = buf + sizeof(buf);
 	size_t old = st->plen;
-	int n = snprintf(buf, sizeof(buf), "[%zu]", i);
 
-	path_add(st, buf, n > 0 ? (size_t)n : 0);
+	*--p = ']';
+	do {
+		*--p = (char)('0' + i % 10);
+		i /= 10;
+	} while (i);
+	*--p = '[';
+	path_add(st, p, (size_t)(buf + sizeof(buf) - p));
 	return old;
 }
 
