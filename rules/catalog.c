@@ -121,9 +121,11 @@ static int load_masks(vmc__catalog *cat, vmc_ctx *ctx, const vmc__ynode *map, co
 static int load_capmasks(vmc__catalog *cat, vmc_ctx *ctx, const vmc__ynode *list,
 			 vmc__pci_capmask **out, size_t *n)
 {
-	static const char *const keys[] = {"id",    "name",        "length",  "length_v1",
-					   "length_byte", "wmask", "w1cmask", "cmask_clear",
-					   "source", NULL};
+	static const char *const keys[] = {"id",         "name",           "length",
+					   "length_v1",  "length_byte",    "wmask",
+					   "w1cmask",    "cmask_clear",    "slot_wmask",
+					   "slot_pcp_wmask", "slot_w1cmask", "root_wmask",
+					   "source",     NULL};
 	size_t i;
 
 	VMC_TRY(vmc__yaml_expect(ctx, list, VMC_YAML_SEQ, "capabilities"));
@@ -159,6 +161,10 @@ static int load_capmasks(vmc__catalog *cat, vmc_ctx *ctx, const vmc__ynode *list
 		VMC_TRY(load_masks(cat, ctx, e, "wmask", &cm->wmask));
 		VMC_TRY(load_masks(cat, ctx, e, "w1cmask", &cm->w1cmask));
 		VMC_TRY(load_masks(cat, ctx, e, "cmask_clear", &cm->cmask_clear));
+		VMC_TRY(load_masks(cat, ctx, e, "slot_wmask", &cm->slot_wmask));
+		VMC_TRY(load_masks(cat, ctx, e, "slot_pcp_wmask", &cm->slot_pcp_wmask));
+		VMC_TRY(load_masks(cat, ctx, e, "slot_w1cmask", &cm->slot_w1cmask));
+		VMC_TRY(load_masks(cat, ctx, e, "root_wmask", &cm->root_wmask));
 	}
 	*n = list->len;
 	return VMC_OK;

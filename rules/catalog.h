@@ -43,6 +43,8 @@ typedef struct vmc__pci_capmask {
 	uint16_t length_v1;   /* PCI Express version 1 length, or 0      */
 	int length_byte;      /* >= 0: the length is the byte at this offset */
 	vmc__masklist wmask, w1cmask, cmask_clear;
+	/* PCI Express ports: applied when the capability says so */
+	vmc__masklist slot_wmask, slot_pcp_wmask, slot_w1cmask, root_wmask;
 	const char *source;
 } vmc__pci_capmask;
 

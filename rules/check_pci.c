@@ -15,10 +15,13 @@
  * (with the bits its owner re-opens), and over every extended capability.
  *
  * What the saved bytes cannot show is never guessed: a BAR's size (its
- * address bits below the size are read-only) is unknown, so a difference in
- * BAR address bits is UNKNOWN, not refuted.  A BAR counts as registered when
- * its register is non-zero or a capability points into it (MSI-X BIR, virtio
- * capability bar), which covers QEMU's unprogrammed 32-bit memory BARs.
+ * address bits below the size are read-only) is known only for BARs whose
+ * regions capabilities place (MSI-X, virtio; see bar_size_from_caps);
+ * elsewhere a difference in BAR address bits is UNKNOWN, not refuted.  A BAR
+ * counts as registered when its register is non-zero or a capability points
+ * into it, which covers QEMU's unprogrammed 32-bit memory BARs.  (The
+ * virtio PCI_CFG capability is an access window whose bar field the guest
+ * writes: it registers nothing.)
  *
  * The destination reads its own config size (256 or 4096); where the sizes
  * differ it reads the bytes that follow in the source's blob.
@@ -73,22 +76,42 @@ static const vmc__pci_capmask *find_cap(const vmc__pci_capmask *caps, size_t n, 
 	return NULL;
 }
 
-static int bar_referenced(const vmc__pci_config *pc, unsigned bar)
+/*
+ * The size of a BAR whose regions the capabilities place: the power of two
+ * covering the furthest region.  That is how QEMU sizes the BARs it builds
+ * from such regions: the virtio-pci modern and PIO-notify BARs
+ * (virtio_pci_modern_regions_init / _pio: pow2ceil of the last region's
+ * end) and the exclusive MSI-X BAR (msix_init_exclusive_bar: 4 KiB, or
+ * pow2ceil of table + PBA).  0 when no capability points into the BAR.
+ */
+static uint64_t bar_size_from_caps(const vmc__pci_config *pc, unsigned bar)
 {
+	uint64_t end = 0, sz = 1;
 	size_t i;
 
 	for (i = 0; i < pc->ncaps; i++) {
 		const vmc__pci_cap *c = &pc->caps[i];
-		if (c->body == VMC_PCI_BODY_MSIX &&
-		    (c->u.msix.table_bar == bar || c->u.msix.pba_bar == bar))
-			return 1;
-		/* cfg_type 5 (VIRTIO_PCI_CAP_PCI_CFG) is an access window whose bar
-		 * field the guest writes; it registers nothing */
-		if (c->body == VMC_PCI_BODY_VIRTIO && c->u.virtio.cfg_type != 5 &&
-		    c->u.virtio.bar == bar)
-			return 1;
+		uint64_t e = 0;
+		if (c->body == VMC_PCI_BODY_MSIX) {
+			uint64_t n = c->u.msix.table_size;
+			if (c->u.msix.table_bar == bar)
+				e = c->u.msix.table_offset + n * 16;
+			if (c->u.msix.pba_bar == bar && c->u.msix.pba_offset + (n + 7) / 8 > e)
+				e = c->u.msix.pba_offset + (n + 7) / 8;
+			if (e && e < 4096)
+				e = 4096;
+		} else if (c->body == VMC_PCI_BODY_VIRTIO && c->u.virtio.cfg_type != 5 &&
+			   c->u.virtio.bar == bar) {
+			e = (uint64_t)c->u.virtio.offset + c->u.virtio.length;
+		}
+		if (e > end)
+			end = e;
 	}
-	return 0;
+	if (!end)
+		return 0;
+	while (sz < end)
+		sz <<= 1;
+	return sz;
 }
 
 static void bar_masks(masks *m, const vmc__pci_config *pc, size_t size)
@@ -99,16 +122,22 @@ static void bar_masks(masks *m, const vmc__pci_config *pc, size_t size)
 		const vmc__pci_bar *b = &pc->bars[i];
 		size_t width = b->kind == VMC_PCI_BAR_MEM64 ? 8 : 4, k;
 		uint8_t type_bits = b->kind == VMC_PCI_BAR_IO ? 0x03 : 0x0f;
+		uint64_t bsize = bar_size_from_caps(pc, b->index);
 
 		if (b->kind == VMC_PCI_BAR_MEM64_HI)
 			continue;
-		if (!b->raw && !bar_referenced(pc, b->index))
+		if (!b->raw && !bsize)
 			continue; /* not registered: QEMU checks nothing here */
 		for (k = 0; k < width && b->offset + k < size; k++) {
 			m->cmask[b->offset + k] = 0xff;
-			/* address bits: read-only below the size, writable above */
-			m->unsure[b->offset + k] = k == 0 ? (uint8_t)~type_bits : 0xff;
-			m->wmask[b->offset + k] = 0;
+			if (bsize) {
+				/* pci_register_bar: wmask = ~(size - 1) */
+				m->wmask[b->offset + k] = (uint8_t)(~(bsize - 1) >> (8 * k));
+			} else {
+				/* address bits: read-only below the unknown size */
+				m->unsure[b->offset + k] = k == 0 ? (uint8_t)~type_bits : 0xff;
+				m->wmask[b->offset + k] = 0;
+			}
 		}
 	}
 	if (pc->rom_offset && pc->rom_raw) {
@@ -162,6 +191,18 @@ static void build(masks *m, const vmc__pci_rules *r, const uint8_t *cfg, size_t 
 			apply(m->wmask, &cm->wmask, c->offset, size, 1);
 			apply(m->w1cmask, &cm->w1cmask, c->offset, size, 1);
 			apply(m->cmask, &cm->cmask_clear, c->offset, size, 0);
+		}
+		if (cm && c->body == VMC_PCI_BODY_PCIE) {
+			/* PCI_EXP_FLAGS_SLOT, SLTCAP power controller present, and
+			 * the root port type (4) */
+			if (c->u.pcie.slot) {
+				apply(m->wmask, &cm->slot_wmask, c->offset, size, 1);
+				apply(m->w1cmask, &cm->slot_w1cmask, c->offset, size, 1);
+				if (c->offset + 0x14u < size && (cfg[c->offset + 0x14] & 0x02))
+					apply(m->wmask, &cm->slot_pcp_wmask, c->offset, size, 1);
+			}
+			if (c->u.pcie.port_type == 4)
+				apply(m->wmask, &cm->root_wmask, c->offset, size, 1);
 		}
 		name_range(m, c->offset, len, size, cm ? cm->name : vmc__pci_cap_name(c->id));
 	}
