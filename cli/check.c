@@ -98,7 +98,8 @@ static int read_stream(vmc_stream **s, vmc_ctx *ctx, const char *path)
 int cmd_check(int argc, char **argv)
 {
 	vmc_check_options o = VMC_CHECK_OPTIONS_INIT;
-	const char *src = NULL, *dst = NULL;
+	const char *src = NULL, *dst = NULL, *vmstate = NULL;
+	vmc_vmstate *vm = NULL;
 	vmc_stream *s = NULL, *d = NULL;
 	vmc_report *r = NULL;
 	vmc_ctx *ctx;
@@ -111,6 +112,8 @@ int cmd_check(int argc, char **argv)
 			o.flags |= VMC_CHECK_KEEP_PROVED;
 		else if (strcmp(argv[i], "--against") == 0 && i + 1 < argc)
 			dst = argv[++i];
+		else if (strcmp(argv[i], "--destination-vmstate") == 0 && i + 1 < argc)
+			vmstate = argv[++i];
 		else if (argv[i][0] == '-' && argv[i][1] != '\0') {
 			fprintf(stderr, "vmcompat: unknown option '%s'\n", argv[i]);
 			return EXIT_USAGE;
@@ -122,7 +125,8 @@ int cmd_check(int argc, char **argv)
 		}
 	}
 	if (!src || !dst) {
-		fprintf(stderr, "usage: vmcompat check SRC --against DST_REF [--json] [--all]\n");
+		fprintf(stderr, "usage: vmcompat check SRC --against DST_REF [--destination-vmstate "
+				"FILE] [--json] [--all]\n");
 		return EXIT_USAGE;
 	}
 	if (strcmp(src, "-") == 0 && strcmp(dst, "-") == 0) {
@@ -133,6 +137,12 @@ int cmd_check(int argc, char **argv)
 	if (rc < 0)
 		return cli_exit_status(rc);
 	rc = read_stream(&s, ctx, src);
+	if (rc == VMC_OK && vmstate) {
+		rc = vmc_vmstate_read_path(&vm, ctx, vmstate);
+		if (rc < 0)
+			cli_report_error(ctx, vmstate);
+		o.dst_vmstate = vm;
+	}
 	if (rc == VMC_OK)
 		rc = read_stream(&d, ctx, dst);
 	if (rc == VMC_OK) {
@@ -156,6 +166,7 @@ int cmd_check(int argc, char **argv)
 		}
 	}
 	vmc_report_free(r);
+	vmc_vmstate_free(vm);
 	vmc_stream_free(s);
 	vmc_stream_free(d);
 	vmc_ctx_free(ctx);

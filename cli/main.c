@@ -14,7 +14,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: vmcompat decode [options] FILE|-\n"
-		"       vmcompat check SRC --against DST_REF [--json] [--all]\n"
+		"       vmcompat check SRC --against DST_REF [--destination-vmstate FILE]\n"
+		"                      [--json] [--all]\n"
 		"       vmcompat --version | --help\n"
 		"\n"
 		"decode: read a saved QEMU migration stream (raw, gzip, bzip2, xz, zstd or a\n"
@@ -31,6 +32,9 @@ static void usage(FILE *f)
 		"check: would a destination whose own saved stream is DST_REF load SRC?\n"
 		"  every reason QEMU would reject it (not only the first), warnings for\n"
 		"  guest-visible differences QEMU accepts; --all also lists proved rules.\n"
+		"  --destination-vmstate FILE: the destination binary's vmstate table\n"
+		"  (qemu-system-x86_64 -M MACHINE -dump-vmstate FILE) decides subsections\n"
+		"  and minimum versions a saved stream cannot show.\n"
 		"  exit status 0 compatible, 1 incompatible, 2 unknown (docs/check.md)\n"
 		"\n"
 		"exit status: 0 ok, 64 usage, 65 malformed input or limit exceeded,\n"

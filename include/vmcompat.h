@@ -390,13 +390,31 @@ typedef struct vmc_finding vmc_finding;
 /* Keep PROVED findings in the report (by default only the others). */
 #define VMC_CHECK_KEEP_PROVED (1u << 0)
 
+/*
+ * The destination binary's vmstate table: the JSON written by
+ * `qemu-system-x86_64 -M MACHINE -dump-vmstate FILE` (no guest runs).  It
+ * says what a saved stream cannot: which subsections each of its vmsds
+ * knows, and their minimum versions.  Optional input to check.
+ */
+typedef struct vmc_vmstate vmc_vmstate;
+VMC_EXTERN int vmc_vmstate_read_path(vmc_vmstate **out, vmc_ctx *ctx, const char *path);
+VMC_EXTERN int vmc_vmstate_read_buffer(vmc_vmstate **out, vmc_ctx *ctx, const void *data,
+				       size_t len);
+VMC_EXTERN void vmc_vmstate_free(vmc_vmstate *vmstate);
+/* The machine type the dump was made with ("vmschkmachine"), or NULL. */
+VMC_EXTERN const char *vmc_vmstate_machine(const vmc_vmstate *vmstate);
+
 typedef struct vmc_check_options {
 	unsigned version; /* VMC_CHECK_OPTIONS_VERSION */
 	uint32_t flags;   /* VMC_CHECK_* */
+	/* The destination binary's vmstate table, or NULL (borrowed for the
+	 * call).  With it, subsections the destination did not send and older
+	 * section versions are decided instead of unknown. */
+	const vmc_vmstate *dst_vmstate;
 } vmc_check_options;
 
 #define VMC_CHECK_OPTIONS_VERSION 1
-#define VMC_CHECK_OPTIONS_INIT {VMC_CHECK_OPTIONS_VERSION, 0}
+#define VMC_CHECK_OPTIONS_INIT {VMC_CHECK_OPTIONS_VERSION, 0, 0}
 
 /*
  * Decide whether a destination whose own saved stream is dst (DST_REF: the

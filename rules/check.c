@@ -127,26 +127,42 @@ static uint64_t field_bytes(const vmc_field *f)
 	return n;
 }
 
-/* First subsection of a (at any depth) that b does not have, or NULL. */
-static const char *unsent_subsection(const vmc_field *a, const vmc_field *b)
+/*
+ * Every subsection of a (at any depth) that b, the destination's own
+ * description, does not have: the destination did not send it, which does
+ * not say whether it knows it.  Its vmstate table (-dump-vmstate) does.
+ */
+static int check_unsent(vmc__checker *c, const vmc_section *sec, const vmc_field *a,
+			const vmc_field *b)
 {
 	size_t i;
 
 	if (a->expanded)
-		return NULL;
+		return VMC_OK;
 	for (i = 0; i < a->nchildren; i++) {
 		const vmc_field *x = &a->children[i];
 		const vmc_field *y = !b                          ? NULL
 				     : a->kind == VMC_FIELD_ARRAY ? (i < b->nchildren ? &b->children[i] : NULL)
 								  : vmc_field_find(b, x->name);
-		const char *u;
 
-		if (x->kind == VMC_FIELD_SUBSECTION && !y)
-			return x->name;
-		if ((u = unsent_subsection(x, y)) != NULL)
-			return u;
+		if (x->kind == VMC_FIELD_SUBSECTION && !y) {
+			char inst[16];
+			uint32_t status = VMC_FINDING_UNKNOWN;
+			const char *dv = "not sent";
+
+			if (c->dv && sec->vmsd_name && vmc__vmstate_vmsd(c->dv, sec->vmsd_name)) {
+				int known = vmc__vmstate_knows(c->dv, sec->vmsd_name, x->name);
+				status = known ? VMC_FINDING_PROVED : VMC_FINDING_REFUTED;
+				dv = known ? "known (vmstate table)" : "unknown (vmstate table)";
+			}
+			snprintf(inst, sizeof(inst), "%x", sec->instance_id);
+			VMC_TRY(vmc__check_emit(c, "section.subsection", status, sec->idstr, x->name,
+						dv, inst));
+			continue;
+		}
+		VMC_TRY(check_unsent(c, sec, x, y));
 	}
-	return NULL;
+	return VMC_OK;
 }
 
 /* 1 (and why) when the destination would read a different number of bytes
@@ -215,7 +231,6 @@ static int check_values(vmc__checker *c, const vmc_section *sec, const vmc_field
 static int check_section(vmc__checker *c, const vmc_section *sec)
 {
 	const vmc_section *dsec = find_section(c->dst, sec);
-	const char *unsent = NULL;
 	char sv[32], dv[32], why[512];
 
 	if (!dsec) {
@@ -228,23 +243,33 @@ static int check_section(vmc__checker *c, const vmc_section *sec)
 	if (sec->version_id > dsec->version_id)
 		return vmc__check_emit(c, "section.version-too-new", VMC_FINDING_REFUTED,
 				       sec->idstr, sv, dv, NULL);
-	if (sec->version_id < dsec->version_id)
-		VMC_TRY(vmc__check_emit(c, "section.version-too-old", VMC_FINDING_UNKNOWN,
-					sec->idstr, sv, "unknown (not in the saved stream)", NULL));
+	if (sec->version_id < dsec->version_id) {
+		const struct vmc__vmsd_entry *e =
+			sec->vmsd_name ? vmc__vmstate_vmsd(c->dv, sec->vmsd_name) : NULL;
+		if (e) {
+			snprintf(dv, sizeof(dv), "%u", e->minimum_version);
+			VMC_TRY(vmc__check_emit(c, "section.version-too-old",
+						sec->version_id < e->minimum_version
+							? VMC_FINDING_REFUTED
+							: VMC_FINDING_PROVED,
+						sec->idstr, sv, dv, NULL));
+		} else {
+			VMC_TRY(vmc__check_emit(c, "section.version-too-old", VMC_FINDING_UNKNOWN,
+						sec->idstr, sv, "unknown (not in the saved stream)",
+						NULL));
+		}
+	}
 	if (sec->iterative || !sec->fields || !dsec->fields)
 		return VMC_OK;
 	/* The destination reads with its own layout.  A difference may come
 	 * from state (field_exists tests, variable arrays) rather than from the
 	 * configuration, so it is not proof of rejection on its own. */
-	unsent = unsent_subsection(sec->fields, dsec->fields);
+	VMC_TRY(check_unsent(c, sec, sec->fields, dsec->fields));
 	if (layout_differs(sec->fields, dsec->fields, why, sizeof(why)))
 		VMC_TRY(vmc__check_emit(c, "section.layout", VMC_FINDING_UNKNOWN, sec->idstr,
 					NULL, NULL, why));
 	else
 		VMC_TRY(check_values(c, sec, sec->fields, dsec->fields));
-	if (unsent)
-		VMC_TRY(vmc__check_emit(c, "section.subsection", VMC_FINDING_UNKNOWN, sec->idstr,
-					unsent, "not sent", unsent));
 	VMC_TRY(vmc__check_pci(c, sec, dsec));
 	return vmc__check_virtio(c, sec, dsec);
 }
@@ -341,6 +366,7 @@ int vmc_check_streams(vmc_report **out, vmc_ctx *ctx, const vmc_stream *src,
 	c.ctx = ctx;
 	c.src = src;
 	c.dst = dst;
+	c.dv = o.dst_vmstate;
 	VMC_TRY(vmc__report_new(&c.report, ctx, o.flags));
 	rc = vmc__catalog_load(&c.cat, ctx);
 	if (rc == VMC_OK) {

@@ -8,6 +8,7 @@
 #include "../lib/stream.h"
 #include "catalog.h"
 #include "report.h"
+#include "../parsers/vmstate_dump.h"
 
 typedef struct vmc__checker {
 	vmc_ctx *ctx;
@@ -15,6 +16,7 @@ typedef struct vmc__checker {
 	vmc__catalog cat;
 	const vmc_stream *src; /* the stream to load               */
 	const vmc_stream *dst; /* the destination's own saved stream */
+	const vmc_vmstate *dv; /* the destination binary's vmstate table, or NULL */
 } vmc__checker;
 
 /* Add a finding for rule id (texts from rules/checks.yaml). */

@@ -2,6 +2,8 @@
  * test_oracle.c - `check` against real QEMU on the committed oracle matrix
  * (tests/oracle/matrix.json: 1952 migrations QEMU 7.2/10.0 really ran).
  *
+ * Each check gets the destination binary's vmstate table
+ * (tests/oracle/vmstate/), as a user passes --destination-vmstate.
  * For every case with both streams: vmcompat's verdict must be QEMU's
  * (compatible <=> accepted), and every rejection must have a refuted
  * finding whose qemu_error QEMU printed.  Cases where vmcompat disagrees
@@ -52,6 +54,40 @@ static vmc_stream *get(const char *id)
 		fail_msg("%s: %s at %llu", path, vmc_error_last(ctx)->message,
 			 (unsigned long long)vmc_error_last(ctx)->offset);
 	return cache[victim].s;
+}
+
+/* The destination binary's vmstate table, tests/oracle/vmstate/, by
+ * (QEMU version, machine); NULL when none was recorded. */
+#define VMSTATES 8
+static struct {
+	char *name;
+	vmc_vmstate *v;
+} vmstates[VMSTATES];
+
+static const vmc_vmstate *dst_vmstate(const char *qemu, const char *machine)
+{
+	char name[256], cmd[1024];
+	size_t i, len;
+	uint8_t *data;
+	int st;
+
+	snprintf(name, sizeof(name), "qemu-%s_%s", qemu, machine);
+	for (i = 0; i < VMSTATES && vmstates[i].name; i++)
+		if (strcmp(vmstates[i].name, name) == 0)
+			return vmstates[i].v;
+	assert_true(i < VMSTATES);
+	vmstates[i].name = strdup(name);
+	snprintf(cmd, sizeof(cmd), "%s/tests/oracle/vmstate/%s.json.xz", VMC_SOURCE_DIR, name);
+	if (!vmc_test_exists(cmd))
+		return NULL;
+	snprintf(cmd, sizeof(cmd), "xz -dc %s/tests/oracle/vmstate/%s.json.xz", VMC_SOURCE_DIR,
+		 name);
+	data = (uint8_t *)vmc_test_run(cmd, &st);
+	assert_int_equal(st, 0);
+	len = strlen((char *)data);
+	assert_int_equal(vmc_vmstate_read_buffer(&vmstates[i].v, ctx, data, len), VMC_OK);
+	free(data);
+	return vmstates[i].v;
 }
 
 static json_object *key(json_object *o, const char *k)
@@ -136,6 +172,7 @@ static void test_oracle__verdicts_match_qemu(void **state)
 		const char *dst = json_object_get_string(key(c, "dst"));
 		json_object *sc = key(configs, src), *dc = key(configs, dst);
 		int accepted = json_object_get_boolean(key(c, "accepted"));
+		vmc_check_options o = VMC_CHECK_OPTIONS_INIT;
 		vmc_report *r = NULL;
 		uint32_t v;
 		int ok, cause = 1;
@@ -144,7 +181,9 @@ static void test_oracle__verdicts_match_qemu(void **state)
 		    json_object_get_boolean(key(dc, "refused")))
 			continue;
 		total++;
-		assert_int_equal(vmc_check_streams(&r, ctx, get(src), get(dst), NULL), VMC_OK);
+		o.dst_vmstate = dst_vmstate(json_object_get_string(key(c, "dst_qemu")),
+					    json_object_get_string(key(dc, "machine")));
+		assert_int_equal(vmc_check_streams(&r, ctx, get(src), get(dst), &o), VMC_OK);
 		v = vmc_report_verdict(r);
 		ok = accepted ? v == VMC_VERDICT_COMPATIBLE : v == VMC_VERDICT_INCOMPATIBLE;
 		if (!accepted) {
@@ -184,6 +223,10 @@ static void test_oracle__verdicts_match_qemu(void **state)
 	for (i = 0; i < CACHE; i++) {
 		free(cache[i].id);
 		vmc_stream_free(cache[i].s);
+	}
+	for (i = 0; i < VMSTATES; i++) {
+		free(vmstates[i].name);
+		vmc_vmstate_free(vmstates[i].v);
 	}
 	vmc_ctx_free(ctx);
 	json_object_put(m);
