@@ -220,6 +220,10 @@ static void test_oracle__verdicts_match_qemu(void **state)
 			unexpected++;
 		}
 	fclose(rep);
+	for (i = 0; i < k.n; i++)
+		free(k.ids[i]);
+	free(k.ids);
+	free(k.seen);
 	for (i = 0; i < CACHE; i++) {
 		free(cache[i].id);
 		vmc_stream_free(cache[i].s);
