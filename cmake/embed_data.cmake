@@ -38,3 +38,5 @@ add_custom_command(
   DEPENDS ${VMC_DATA_FILES} ${CMAKE_CURRENT_SOURCE_DIR}/cmake/embed_data.cmake
   COMMENT "Embedding rule and schema data"
   VERBATIM)
+# A target so that other directories (tests/fuzz) can depend on the file.
+add_custom_target(vmc_data_embed DEPENDS ${VMC_DATA_EMBED_C})

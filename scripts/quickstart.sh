@@ -55,7 +55,7 @@ test)
   (cd "$BUILD_DIR-asan" && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
      ctest --output-on-failure -j "$JOBS")
   echo "== fuzz (libFuzzer, clang, ${VMC_FUZZ_SECONDS:-30}s per target)"
-  build "$BUILD_DIR-fuzz" -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
+  build "$BUILD_DIR-fuzz" -DCMAKE_C_COMPILER=clang\
         -DVMC_FUZZ=ON -DVMC_TESTS=OFF
   bash tests/fuzz/run.sh "$BUILD_DIR-fuzz" "${VMC_FUZZ_SECONDS:-30}"
   ;;
