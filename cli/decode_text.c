@@ -88,8 +88,14 @@ static void print_field(FILE *out, const vmc_field *f, int depth, int verbose)
 	}
 }
 
-/* Derived facts: the root's leaves and lists of leaves; with --verbose,
- * the whole tree. */
+/*
+ * Derived facts, laid out like the fields: a leaf is "name: value", a
+ * struct is "name:" over its children, a list of leaves is one line
+ * "[a, b, ...]", and each element of a list of structs is one line
+ * "- k: v, k: v, k: {k: v, ...}".  By default lists stop after ARRAY_MAX
+ * elements ("... N more") and empty lists are left out; --verbose shows
+ * every element and writes an empty list as "none".
+ */
 static void print_fact_value(FILE *out, const vmc_field *f)
 {
 	switch (vmc_field_kind(f)) {
@@ -118,31 +124,100 @@ static int fact_is_leaf(const vmc_field *f)
 	return k != VMC_FIELD_STRUCT && k != VMC_FIELD_ARRAY && k != VMC_FIELD_SUBSECTION;
 }
 
+static int fact_is_list(const vmc_field *f)
+{
+	return vmc_field_kind(f) == VMC_FIELD_ARRAY;
+}
+
+/* Elements shown of a list of n. */
+static size_t fact_shown(size_t n, int verbose)
+{
+	return verbose || n <= ARRAY_MAX ? n : ARRAY_MAX;
+}
+
+static void print_fact_more(FILE *out, size_t shown, size_t n)
+{
+	if (shown < n)
+		fprintf(out, "%s... %zu more", shown ? ", " : "", n - shown);
+}
+
+/* One value on the current line: a leaf, "[...]" or "{k: v, ...}". */
+static void print_fact_inline(FILE *out, const vmc_field *f, int verbose)
+{
+	size_t i, n = vmc_field_child_count(f), shown = fact_shown(n, verbose);
+
+	if (fact_is_leaf(f)) {
+		print_fact_value(out, f);
+		return;
+	}
+	if (fact_is_list(f)) {
+		fprintf(out, "[");
+		for (i = 0; i < shown; i++) {
+			fprintf(out, i ? ", " : "");
+			print_fact_inline(out, vmc_field_child(f, i), verbose);
+		}
+		print_fact_more(out, shown, n);
+		fprintf(out, "]");
+		return;
+	}
+	fprintf(out, "{");
+	for (i = 0; i < n; i++) {
+		const vmc_field *c = vmc_field_child(f, i);
+		if (!verbose && fact_is_list(c) && !vmc_field_child_count(c))
+			continue;
+		fprintf(out, "%s%s: ", i ? ", " : "", vmc_field_name(c));
+		print_fact_inline(out, c, verbose);
+	}
+	fprintf(out, "}");
+}
+
+/* Element i of a list of structs: the struct's members on one line. */
+static void print_fact_element(FILE *out, const vmc_field *e, int depth, int verbose)
+{
+	size_t i, n = vmc_field_child_count(e), col = 0;
+
+	fprintf(out, "%*s- ", 6 + 2 * depth, "");
+	if (fact_is_leaf(e) || fact_is_list(e)) {
+		print_fact_inline(out, e, verbose);
+		fprintf(out, "\n");
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		const vmc_field *c = vmc_field_child(e, i);
+		if (!verbose && fact_is_list(c) && !vmc_field_child_count(c))
+			continue;
+		fprintf(out, "%s%s: ", col++ ? ", " : "", vmc_field_name(c));
+		print_fact_inline(out, c, verbose);
+	}
+	fprintf(out, "\n");
+}
+
 static void print_facts(FILE *out, const vmc_field *f, int depth, int verbose)
 {
 	size_t i, n = vmc_field_child_count(f);
 
 	for (i = 0; i < n; i++) {
 		const vmc_field *c = vmc_field_child(f, i);
-		size_t j, m = vmc_field_child_count(c);
+		size_t j, m = vmc_field_child_count(c), shown = fact_shown(m, verbose);
 		int leaves = 1;
 
 		for (j = 0; j < m; j++)
 			leaves &= fact_is_leaf(vmc_field_child(c, j));
-		if (fact_is_leaf(c)) {
+		if (fact_is_list(c) && m == 0) {
+			if (verbose)
+				fprintf(out, "%*s%s: none\n", 6 + 2 * depth, "", vmc_field_name(c));
+		} else if (fact_is_leaf(c) || (fact_is_list(c) && leaves)) {
 			fprintf(out, "%*s%s: ", 6 + 2 * depth, "", vmc_field_name(c));
-			print_fact_value(out, c);
+			print_fact_inline(out, c, verbose);
 			fprintf(out, "\n");
-		} else if (vmc_field_kind(c) == VMC_FIELD_ARRAY && leaves) {
-			fprintf(out, "%*s%s: [", 6 + 2 * depth, "", vmc_field_name(c));
-			for (j = 0; j < m; j++) {
-				fprintf(out, j ? ", " : "");
-				print_fact_value(out, vmc_field_child(c, j));
-			}
-			fprintf(out, "]\n");
-		} else if (verbose) {
-			fprintf(out, "%*s%s:\n", 6 + 2 * depth, "",
-				*vmc_field_name(c) ? vmc_field_name(c) : "-");
+		} else if (fact_is_list(c)) {
+			fprintf(out, "%*s%s (%zu):\n", 6 + 2 * depth, "", vmc_field_name(c), m);
+			for (j = 0; j < shown; j++)
+				print_fact_element(out, vmc_field_child(c, j), depth + 1, verbose);
+			if (shown < m)
+				fprintf(out, "%*s... %zu more\n", 8 + 2 * depth, "", m - shown);
+		} else {
+			fprintf(out, "%*s%s:\n", 6 + 2 * depth, "", vmc_field_name(c));
 			print_facts(out, c, depth + 1, verbose);
 		}
 	}
