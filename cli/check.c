@@ -33,6 +33,8 @@ static void print_text(FILE *out, const vmc_report *r, const char *src, const ch
 			fprintf(out, "  source: %s, destination: %s\n", sv ? sv : "-", dv ? dv : "-");
 		if (vmc_finding_qemu_error(f))
 			fprintf(out, "  QEMU:   %s\n", vmc_finding_qemu_error(f));
+		if (vmc_finding_condition(f))
+			fprintf(out, "  when:   %s\n", vmc_finding_condition(f));
 		fprintf(out, "  why:    %s\n", vmc_finding_explanation(f));
 		fprintf(out, "  rule:   %s\n", vmc_finding_source(f));
 	}
@@ -75,6 +77,7 @@ static int print_json(FILE *out, const vmc_report *r, const char *src, const cha
 		json_object_object_add(o, "explanation", str_or_null(vmc_finding_explanation(f)));
 		json_object_object_add(o, "qemu_error", str_or_null(vmc_finding_qemu_error(f)));
 		json_object_object_add(o, "rule_source", str_or_null(vmc_finding_source(f)));
+		json_object_object_add(o, "condition", str_or_null(vmc_finding_condition(f)));
 		json_object_array_add(arr, o);
 	}
 	json_object_object_add(root, "findings", arr);

@@ -456,6 +456,10 @@ VMC_EXTERN const char *vmc_finding_explanation(const vmc_finding *f);
 VMC_EXTERN const char *vmc_finding_qemu_error(const vmc_finding *f);
 /* Where in QEMU the rule comes from ("hw/pci/pci.c get_pci_config_device"). */
 VMC_EXTERN const char *vmc_finding_source(const vmc_finding *f);
+/* The guest state under which the finding's outcome holds or fails, for
+ * rules that depend on it (e.g. "fails if the guest negotiated any of the
+ * features 0x…"), or NULL when it holds for every guest state. */
+VMC_EXTERN const char *vmc_finding_condition(const vmc_finding *f);
 
 #ifdef __cplusplus
 }

@@ -85,6 +85,7 @@ int vmc__report_add(vmc_report *r, const vmc__finding_spec *spec)
 	f->explanation = dup(r, spec->explanation, &oom);
 	f->qemu_error = dup(r, spec->qemu_error, &oom);
 	f->source = dup(r, spec->source, &oom);
+	f->condition = dup(r, spec->condition, &oom);
 	f->seq = r->n;
 	if (oom)
 		return VMC_ENOMEM;
@@ -225,4 +226,9 @@ const char *vmc_finding_qemu_error(const vmc_finding *f)
 const char *vmc_finding_source(const vmc_finding *f)
 {
 	return f ? f->source : NULL;
+}
+
+const char *vmc_finding_condition(const vmc_finding *f)
+{
+	return f ? f->condition : NULL;
 }

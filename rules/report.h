@@ -23,6 +23,7 @@ struct vmc_finding {
 	const char *explanation;
 	const char *qemu_error;  /* QEMU's message, or NULL                  */
 	const char *source;      /* QEMU file/function the rule encodes      */
+	const char *condition;   /* guest state it depends on, or NULL        */
 	size_t seq;              /* insertion order                          */
 };
 
@@ -47,6 +48,7 @@ typedef struct vmc__finding_spec {
 	const char *explanation;
 	const char *qemu_error;
 	const char *source;
+	const char *condition;
 } vmc__finding_spec;
 
 /* Copy spec into the report (PROVED findings are dropped unless the report
