@@ -84,8 +84,14 @@ int vmc_ctx_new(vmc_ctx **out, const vmc_ctx_options *opts)
 
 void vmc_ctx_free(vmc_ctx *ctx)
 {
-	if (ctx)
-		ctx->alloc.free_fn(ctx, ctx->alloc.payload);
+	size_t i;
+
+	if (!ctx)
+		return;
+	for (i = 0; i < VMC__CACHE_SLOTS; i++)
+		if (ctx->cache[i] && ctx->cache_free[i])
+			ctx->cache_free[i](ctx, ctx->cache[i]);
+	ctx->alloc.free_fn(ctx, ctx->alloc.payload);
 }
 
 const vmc_limits *vmc_ctx_limits(const vmc_ctx *ctx)

@@ -15,10 +15,25 @@
 #include <stdarg.h>
 #include <stdbool.h>
 
+/*
+ * Per-context caches of parsed, immutable data (the embedded schemas and
+ * rules), so that each is parsed once per context rather than once per
+ * stream or check.  The ctx owns them: vmc_ctx_free calls each slot's free
+ * function.  Objects built from a context (streams, reports) may point into
+ * these, which is why they must be freed before their context.
+ */
+#define VMC__CACHE_SCHEMAS 0
+#define VMC__CACHE_VIRTIO_RULES 1
+#define VMC__CACHE_CATALOG 2
+#define VMC__CACHE_PROFILES 3
+#define VMC__CACHE_SLOTS 8
+
 struct vmc_ctx {
 	vmc_allocator alloc;
 	vmc_limits limits;
 	vmc_error err;
+	void *cache[VMC__CACHE_SLOTS];
+	void (*cache_free[VMC__CACHE_SLOTS])(vmc_ctx *ctx, void *data);
 };
 
 void *vmc__malloc(vmc_ctx *ctx, size_t size);

@@ -248,6 +248,33 @@ int vmc__catalog_load(vmc__catalog *cat, vmc_ctx *ctx)
 	return rc;
 }
 
+static void free_cached(vmc_ctx *ctx, void *data)
+{
+	vmc__catalog_fini(data);
+	vmc__free(ctx, data);
+}
+
+int vmc__catalog_get(const vmc__catalog **out, vmc_ctx *ctx)
+{
+	vmc__catalog *cat = ctx->cache[VMC__CACHE_CATALOG];
+
+	if (!cat) {
+		int rc;
+		cat = vmc__malloc(ctx, sizeof(*cat));
+		if (!cat)
+			return VMC_ENOMEM;
+		rc = vmc__catalog_load(cat, ctx);
+		if (rc < 0) {
+			vmc__free(ctx, cat);
+			return rc;
+		}
+		ctx->cache[VMC__CACHE_CATALOG] = cat;
+		ctx->cache_free[VMC__CACHE_CATALOG] = free_cached;
+	}
+	*out = cat;
+	return VMC_OK;
+}
+
 void vmc__catalog_fini(vmc__catalog *cat)
 {
 	vmc__arena_free(&cat->arena);

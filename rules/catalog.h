@@ -72,6 +72,8 @@ typedef struct vmc__catalog {
 } vmc__catalog;
 
 int vmc__catalog_load(vmc__catalog *cat, vmc_ctx *ctx);
+/* The catalog parsed once per context (lib/ctx.h caches). */
+int vmc__catalog_get(const vmc__catalog **out, vmc_ctx *ctx);
 void vmc__catalog_fini(vmc__catalog *cat);
 /* The definition of a rule id; NULL if the data lacks it (a bug: the
  * catalog test checks every id the code uses). */

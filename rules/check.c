@@ -32,7 +32,7 @@ int vmc__check_emit_range(vmc__checker *c, const char *id, uint32_t status, cons
 			  const char *src, const char *dst, const char *detail, int has_range,
 			  uint64_t offset, uint64_t length)
 {
-	const vmc__check_def *d = vmc__catalog_check(&c->cat, id);
+	const vmc__check_def *d = vmc__catalog_check(c->cat, id);
 	char expl[1024], qerr[1024];
 	vmc__finding_spec f;
 
@@ -339,7 +339,7 @@ static int check_ram(vmc__checker *c)
 		if (b->used_length == d->used_length)
 			continue;
 		snprintf(sv, sizeof(sv), "%" PRIx64, b->used_length);
-		rz = vmc__catalog_resizeable(&c->cat, b->name);
+		rz = vmc__catalog_resizeable(c->cat, b->name);
 		if (!rz) {
 			snprintf(dv, sizeof(dv), "%" PRIx64, d->used_length);
 			VMC_TRY(vmc__check_emit(c, "ram.size-mismatch", VMC_FINDING_REFUTED, b->name,
@@ -387,15 +387,13 @@ int vmc_check_streams(vmc_report **out, vmc_ctx *ctx, const vmc_stream *src,
 	c.dst = dst;
 	c.dv = o.dst_vmstate;
 	VMC_TRY(vmc__report_new(&c.report, ctx, o.flags));
-	rc = vmc__catalog_load(&c.cat, ctx);
-	if (rc == VMC_OK) {
+	rc = vmc__catalog_get(&c.cat, ctx);
+	if (rc == VMC_OK)
 		rc = check_configuration(&c);
-		if (rc == VMC_OK)
-			rc = check_sections(&c);
-		if (rc == VMC_OK)
-			rc = check_ram(&c);
-		vmc__catalog_fini(&c.cat);
-	}
+	if (rc == VMC_OK)
+		rc = check_sections(&c);
+	if (rc == VMC_OK)
+		rc = check_ram(&c);
 	if (rc < 0) {
 		vmc_report_free(c.report);
 		return rc;

@@ -13,7 +13,7 @@
 typedef struct vmc__checker {
 	vmc_ctx *ctx;
 	vmc_report *report;
-	vmc__catalog cat;
+	const vmc__catalog *cat; /* cached in the ctx */
 	const vmc_stream *src; /* the stream to load               */
 	const vmc_stream *dst; /* the destination's own saved stream */
 	const vmc_vmstate *dv; /* the destination binary's vmstate table, or NULL */

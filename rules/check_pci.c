@@ -256,7 +256,7 @@ static int compare(vmc__checker *c, const char *subject, const uint8_t *src, siz
 	m = vmc__malloc(c->ctx, sizeof(*m));
 	if (!m)
 		return VMC_ENOMEM;
-	build(m, &c->cat.pci, dst, dst_size, &pc);
+	build(m, &c->cat->pci, dst, dst_size, &pc);
 	if (src_size != dst_size) {
 		char a[16], b[16];
 		snprintf(a, sizeof(a), "%zu", src_size);

@@ -602,6 +602,26 @@ static int has_undecoded(const vmc_field *f)
 	return 0;
 }
 
+static void free_schemas(vmc_ctx *ctx, void *set)
+{
+	(void)ctx;
+	vmc__schema_free(set);
+}
+
+/* The embedded schema set, parsed once per context (lib/ctx.h caches):
+ * decoded trees point at its strings, so streams live within their ctx. */
+static int cached_schemas(vmc__schema_set **out, vmc_ctx *ctx)
+{
+	if (!ctx->cache[VMC__CACHE_SCHEMAS]) {
+		vmc__schema_set *set;
+		VMC_TRY(vmc__schema_load_embedded(&set, ctx));
+		ctx->cache[VMC__CACHE_SCHEMAS] = set;
+		ctx->cache_free[VMC__CACHE_SCHEMAS] = free_schemas;
+	}
+	*out = ctx->cache[VMC__CACHE_SCHEMAS];
+	return VMC_OK;
+}
+
 static int expand(expander *x, vmc_field *f, size_t plen)
 {
 	size_t i;
@@ -610,10 +630,8 @@ static int expand(expander *x, vmc_field *f, size_t plen)
 		const vmc__svmsd *root;
 		vmc_stream *s = x->s;
 
-		if (!x->set) {
-			VMC_TRY(vmc__schema_load_embedded(&x->set, s->ctx));
-			VMC_TRY(vmc__schema_rehome(x->set, &s->arena));
-		}
+		if (!x->set)
+			VMC_TRY(cached_schemas(&x->set, s->ctx));
 		root = vmc__schema_root(x->set, f->type);
 		if (!root)
 			return VMC_OK;
@@ -678,6 +696,5 @@ int vmc__schema_decode_stream(vmc_stream *s)
 			}
 		}
 	}
-	vmc__schema_free(x.set);
 	return rc;
 }

@@ -1248,21 +1248,56 @@ int vmc__virtio_facts_build(vmc_field **out, vmc__arena *arena, uint32_t *budget
 	return rc;
 }
 
-int vmc__virtio_facts_stream(vmc_stream *s)
-{
+/* The rules, parsed once per context (lib/ctx.h caches). */
+typedef struct cached_rules {
+	vmc__arena arena;
 	const vmc__virtio_rules *r;
+} cached_rules;
+
+static void free_rules(vmc_ctx *ctx, void *data)
+{
+	cached_rules *c = data;
+
+	vmc__arena_free(&c->arena);
+	vmc__free(ctx, c);
+}
+
+static int rules_for(const vmc__virtio_rules **out, vmc_ctx *ctx)
+{
+	cached_rules *c = ctx->cache[VMC__CACHE_VIRTIO_RULES];
 	const uint8_t *text;
-	vmc__arena tmp;
-	size_t len, i;
+	size_t len;
 	int rc;
 
-	text = vmc__virtio_rules_builtin(&len);
-	if (!text)
-		return VMC_FAIL_AT(s->ctx, VMC_ESCHEMA, VMC_NO_OFFSET, VMC_VIRTIO_RULES_PATH,
-				   "expected %s to be embedded in the library, found nothing",
-				   VMC_VIRTIO_RULES_PATH);
-	vmc__arena_init(&tmp, s->ctx);
-	rc = vmc__virtio_rules_load(&r, &tmp, VMC_VIRTIO_RULES_PATH, text, len);
+	if (!c) {
+		text = vmc__virtio_rules_builtin(&len);
+		if (!text)
+			return VMC_FAIL_AT(ctx, VMC_ESCHEMA, VMC_NO_OFFSET, VMC_VIRTIO_RULES_PATH,
+					   "expected %s to be embedded in the library, found nothing",
+					   VMC_VIRTIO_RULES_PATH);
+		c = vmc__calloc(ctx, 1, sizeof(*c));
+		if (!c)
+			return VMC_ENOMEM;
+		vmc__arena_init(&c->arena, ctx);
+		rc = vmc__virtio_rules_load(&c->r, &c->arena, VMC_VIRTIO_RULES_PATH, text, len);
+		if (rc < 0) {
+			free_rules(ctx, c);
+			return rc;
+		}
+		ctx->cache[VMC__CACHE_VIRTIO_RULES] = c;
+		ctx->cache_free[VMC__CACHE_VIRTIO_RULES] = free_rules;
+	}
+	*out = c->r;
+	return VMC_OK;
+}
+
+int vmc__virtio_facts_stream(vmc_stream *s)
+{
+	const vmc__virtio_rules *r = NULL;
+	size_t i;
+	int rc;
+
+	rc = rules_for(&r, s->ctx);
 	for (i = 0; rc == VMC_OK && i < s->nsections; i++) {
 		vmc_section *sec = &s->sections[i];
 
@@ -1274,7 +1309,6 @@ int vmc__virtio_facts_stream(vmc_stream *s)
 		if (rc < 0)
 			vmc__error_set_path(s->ctx, sec->idstr);
 	}
-	vmc__arena_free(&tmp);
 	return rc;
 }
 
