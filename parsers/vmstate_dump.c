@@ -15,12 +15,11 @@
  */
 #include "vmstate_dump.h"
 
-#include <errno.h>
-#include <fcntl.h>
+#include "../lib/file.h"
+
 #include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 typedef struct builder {
 	vmc_vmstate *v;
@@ -198,50 +197,17 @@ int vmc_vmstate_read_buffer(vmc_vmstate **out, vmc_ctx *ctx, const void *data, s
 
 int vmc_vmstate_read_path(vmc_vmstate **out, vmc_ctx *ctx, const char *path)
 {
-	uint8_t *buf = NULL;
-	size_t len = 0, cap = 0;
-	int fd, rc;
+	uint8_t *buf;
+	size_t len;
+	int rc;
 
 	if (!ctx)
 		return VMC_EINVAL;
 	VMC_FAIL_IF(!out || !path, ctx, VMC_EINVAL, VMC_NO_OFFSET, "NULL argument");
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return VMC_FAIL(ctx, VMC_EOPEN, VMC_NO_OFFSET, "cannot open '%s': %s", path,
-				strerror(errno));
-	for (;;) {
-		ssize_t r;
-		if (len == cap) {
-			uint8_t *nb;
-			cap = cap ? cap * 2 : 1u << 20;
-			if (cap > ctx->limits.max_vmdesc_size * 8) {
-				rc = VMC_FAIL(ctx, VMC_ELIMIT, (int64_t)len,
-					      "limit max_vmdesc_size exceeded by '%s'", path);
-				goto out;
-			}
-			nb = vmc__reallocarray(ctx, buf, cap, 1);
-			if (!nb) {
-				rc = VMC_ENOMEM;
-				goto out;
-			}
-			buf = nb;
-		}
-		r = read(fd, buf + len, cap - len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			rc = VMC_FAIL(ctx, VMC_EIO, (int64_t)len, "cannot read '%s': %s", path,
-				      strerror(errno));
-			goto out;
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-	}
+	VMC_TRY(vmc__read_file(ctx, path, ctx->limits.max_vmdesc_size * 4, "max_vmdesc_size",
+			       &buf, &len));
 	rc = vmc_vmstate_read_buffer(out, ctx, buf, len);
-out:
 	vmc__free(ctx, buf);
-	close(fd);
 	return rc;
 }
 

@@ -9,12 +9,12 @@
  */
 #include "yaml.h"
 
+#include "../lib/file.h"
+
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <yaml.h>
 
 typedef struct conv {
@@ -156,48 +156,14 @@ int vmc__yaml_parse(const vmc__ynode **out, vmc__arena *arena, const char *name,
 int vmc__yaml_load_file(const vmc__ynode **out, vmc__arena *arena, const char *path)
 {
 	vmc_ctx *ctx = arena->ctx;
-	uint8_t *buf = NULL;
-	size_t len = 0, cap = 0;
-	int fd, rc;
+	uint8_t *buf;
+	size_t len;
+	int rc;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return VMC_FAIL_AT(ctx, VMC_EOPEN, VMC_NO_OFFSET, path, "cannot open '%s': %s",
-				   path, strerror(errno));
-	for (;;) {
-		ssize_t r;
-		if (len == cap) {
-			uint8_t *nb;
-			cap = cap ? cap * 2 : 65536;
-			if (cap > ctx->limits.max_vmdesc_size * 2) {
-				rc = VMC_FAIL_AT(ctx, VMC_ELIMIT, VMC_NO_OFFSET, path,
-						 "limit max_vmdesc_size exceeded by data file '%s'",
-						 path);
-				goto out;
-			}
-			nb = vmc__reallocarray(ctx, buf, cap, 1);
-			if (!nb) {
-				rc = VMC_ENOMEM;
-				goto out;
-			}
-			buf = nb;
-		}
-		r = read(fd, buf + len, cap - len);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			rc = VMC_FAIL_AT(ctx, VMC_EIO, VMC_NO_OFFSET, path, "cannot read '%s': %s",
-					 path, strerror(errno));
-			goto out;
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-	}
+	VMC_TRY(vmc__read_file(ctx, path, ctx->limits.max_vmdesc_size, "max_vmdesc_size", &buf,
+			       &len));
 	rc = vmc__yaml_parse(out, arena, path, buf, len);
-out:
 	vmc__free(ctx, buf);
-	close(fd);
 	return rc;
 }
 
