@@ -54,6 +54,9 @@ test)
   build "$BUILD_DIR-asan" -DVMC_SANITIZE=ON
   (cd "$BUILD_DIR-asan" && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
      ctest --output-on-failure -j "$JOBS")
+  echo "== ThreadSanitizer: decode and check from several threads"
+  build "$BUILD_DIR-tsan" -DVMC_TSAN=ON
+  (cd "$BUILD_DIR-tsan" && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -R 'lib_test_threads')
   echo "== fuzz (libFuzzer, clang, ${VMC_FUZZ_SECONDS:-30}s per target)"
   build "$BUILD_DIR-fuzz" -DCMAKE_C_COMPILER=clang\
         -DVMC_FUZZ=ON -DVMC_TESTS=OFF
