@@ -943,14 +943,14 @@ static int filesystem(xstate *xs, xmlNodePtr n)
 		if (multidevs && strcmp(multidevs, "default") != 0)
 			VMC_TRY(vmc__config_kv_add(cfg, &b->props, &b->nprops, "multidevs",
 						   multidevs));
-		VMC_TRY(rc = num(xs, n, "fmode", 07777, &v));
+		VMC_TRY(rc = num_base(xs, n, "fmode", 8, 07777, &v));
 		if (rc) {
 			char m[8];
 
 			snprintf(m, sizeof(m), "%04llo", (unsigned long long)v);
 			VMC_TRY(vmc__config_kv_add(cfg, &b->props, &b->nprops, "fmode", m));
 		}
-		VMC_TRY(rc = num(xs, n, "dmode", 07777, &v));
+		VMC_TRY(rc = num_base(xs, n, "dmode", 8, 07777, &v));
 		if (rc) {
 			char m[8];
 
@@ -1453,6 +1453,33 @@ static int machine(xstate *xs, xmlNodePtr dom)
 	return VMC_OK;
 }
 
+/* The first libxml2 error of a parse (libxml2 goes on after a fatal one
+ * and would report "Premature end of data" last).  Reached through the
+ * parser context, not a global. */
+typedef struct xml_first_error {
+	int set;
+	int code;
+	long line;
+	char message[200];
+} xml_first_error;
+
+static void first_error(void *data, xmlErrorPtr err)
+{
+	xmlParserCtxtPtr pctx = data;
+	xml_first_error *fe = pctx ? pctx->_private : NULL;
+	size_t l;
+
+	if (!fe || fe->set || !err)
+		return;
+	fe->set = 1;
+	fe->code = err->code;
+	fe->line = err->line > 0 ? err->line : 0;
+	snprintf(fe->message, sizeof(fe->message), "%s", err->message ? err->message : "not XML");
+	l = strlen(fe->message);
+	while (l && (fe->message[l - 1] == '\n' || fe->message[l - 1] == ' '))
+		fe->message[--l] = '\0';
+}
+
 /* Any DOCTYPE (hence any DTD or entity declaration) is refused. */
 static const char *find_doctype(const char *xml, size_t len)
 {
@@ -1471,6 +1498,7 @@ int vmc__config_parse_domain_xml(vmc__config **out, vmc_ctx *ctx, const char *xm
 	xmlParserCtxtPtr pctx = NULL;
 	xmlDocPtr doc = NULL;
 	xmlNodePtr root;
+	xml_first_error fe;
 	const char *dt;
 	int rc;
 
@@ -1495,27 +1523,24 @@ int vmc__config_parse_domain_xml(vmc__config **out, vmc_ctx *ctx, const char *xm
 	pctx = xmlNewParserCtxt();
 	if (!pctx)
 		return VMC_OOM(ctx);
+	memset(&fe, 0, sizeof(fe));
+	pctx->_private = &fe;
+	pctx->sax->serror = first_error; /* called with pctx->userData == pctx */
 	doc = xmlCtxtReadMemory(pctx, xml, (int)len, xs.origin, NULL,
 				XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-	if (!doc) {
-		const xmlError *e = xmlCtxtGetLastError(pctx);
-		char msg[200];
-		size_t l;
-
-		snprintf(msg, sizeof(msg), "%s", e && e->message ? e->message : "not XML");
-		l = strlen(msg);
-		while (l && (msg[l - 1] == '\n' || msg[l - 1] == ' '))
-			msg[--l] = '\0';
-		if (e && e->code == XML_ERR_NO_MEMORY)
+	if (!doc || !pctx->wellFormed) {
+		if (!fe.set)
+			snprintf(fe.message, sizeof(fe.message), "not XML");
+		if (fe.code == XML_ERR_NO_MEMORY) {
 			rc = VMC_OOM(ctx);
-		else {
+		} else {
 			char path[VMC_ERROR_PATH_MAX];
-			long line = e && e->line > 0 ? e->line : 0;
 
-			snprintf(path, sizeof(path), "%s:%ld", xs.origin, line);
-			rc = VMC_FAIL_AT(ctx, VMC_EMALFORMED, line ? line_offset(&xs, line) : 0,
-					 path, "expected well-formed XML, found: %s", msg);
+			snprintf(path, sizeof(path), "%s:%ld", xs.origin, fe.line);
+			rc = VMC_FAIL_AT(ctx, VMC_EMALFORMED, fe.line ? line_offset(&xs, fe.line) : 0,
+					 path, "expected well-formed XML, found: %s", fe.message);
 		}
+		xmlFreeDoc(doc);
 		xmlFreeParserCtxt(pctx);
 		return rc;
 	}
