@@ -328,7 +328,8 @@ static int parse_json(qstate *st, size_t argi, const char *arg, vmc__kv **kv, si
 				   "expected \"%s\" to have a value, found null", key);
 			goto out;
 		default: /* numbers keep their text; objects and arrays are JSON */
-			text = json_object_to_json_string_ext(val, JSON_C_TO_STRING_PLAIN);
+			text = json_object_to_json_string_ext(
+				val, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 			break;
 		}
 		if (!text) {
@@ -903,7 +904,7 @@ static int parse_args(qstate *st, const char *const *argv, size_t argc)
 		if (!argv[i])
 			return VMC_FAIL_AT(st->ctx, VMC_EINVAL, VMC_NO_OFFSET, st->origin,
 					   "expected argv[%zu] to be a string, found NULL", i);
-		total += strlen(argv[i]) + 1;
+		total += strlen(argv[i]) + (i > 0); /* as one line, blank-separated */
 	}
 	if (total > st->ctx->limits.max_libvirt_xml)
 		return VMC_FAIL_AT(st->ctx, VMC_ELIMIT, VMC_NO_OFFSET, st->origin,
@@ -914,7 +915,6 @@ static int parse_args(qstate *st, const char *const *argv, size_t argc)
 	i = argc > 0 && argv[0][0] != '-' && is_program(argv[0]) ? 1 : 0;
 	for (; i < argc; i++) {
 		const char *word = argv[i], *arg = NULL;
-		size_t opti = i;
 		const qopt *o;
 
 		if (word[0] != '-' || word[1] == '\0')
@@ -984,7 +984,7 @@ static int parse_args(qstate *st, const char *const *argv, size_t argc)
 				VMC_TRY(note_ignored(st, o, arg));
 			} else {
 				char *what = vmc__config_printf(cfg, "-vga %s (argument %zu)", arg,
-								opti);
+								i);
 
 				if (!what)
 					return VMC_ENOMEM;
