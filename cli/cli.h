@@ -28,5 +28,7 @@ int decode_print_json(FILE *out, const vmc_stream *s, const char *input);
 
 /* `vmcompat check`. */
 int cmd_check(int argc, char **argv);
+/* `vmcompat harvest`: record an emulator profile by running QEMU. */
+int cmd_harvest(int argc, char **argv);
 
 #endif

@@ -16,6 +16,7 @@ static void usage(FILE *f)
 		"usage: vmcompat decode [options] FILE|-\n"
 		"       vmcompat check SRC --against DST_REF [--destination-vmstate FILE]\n"
 		"                      [--json] [--all]\n"
+		"       vmcompat harvest --qemu BINARY [--out FILE] (docs/profiles.md)\n"
 		"       vmcompat --version | --help\n"
 		"\n"
 		"decode: read a saved QEMU migration stream (raw, gzip, bzip2, xz, zstd or a\n"
@@ -216,6 +217,8 @@ int main(int argc, char **argv)
 		return cmd_decode(argc - 2, argv + 2);
 	if (strcmp(argv[1], "check") == 0)
 		return cmd_check(argc - 2, argv + 2);
+	if (strcmp(argv[1], "harvest") == 0)
+		return cmd_harvest(argc - 2, argv + 2);
 	fprintf(stderr, "vmcompat: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return EXIT_USAGE;

@@ -1,4 +1,5 @@
-# embed_data.cmake - embed the data files (rules/*.yaml, vmstate/schemas/*.yaml)
+# embed_data.cmake - embed the data files (rules/*.yaml, vmstate/schemas/*.yaml,
+# emulator profiles rules/profiles/*.yaml[.xz], held as stored: compressed ones stay compressed)
 # into the library as
 # C arrays (vmc__data_files, declared in lib/data.h), so an installed library
 # needs no data path.  Included from the top-level CMakeLists.txt; sets
@@ -27,6 +28,8 @@ if(CMAKE_SCRIPT_MODE_FILE)
 endif()
 
 file(GLOB VMC_DATA_FILES CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/rules/*.yaml
+     ${CMAKE_CURRENT_SOURCE_DIR}/rules/profiles/*.yaml
+     ${CMAKE_CURRENT_SOURCE_DIR}/rules/profiles/*.yaml.xz
      ${CMAKE_CURRENT_SOURCE_DIR}/vmstate/schemas/*.yaml)
 list(SORT VMC_DATA_FILES)
 set(VMC_DATA_EMBED_C ${CMAKE_CURRENT_BINARY_DIR}/vmc_data_embedded.c)
