@@ -218,6 +218,10 @@ int vmc__config_parse(vmc__config **out, vmc_ctx *ctx, const char *text, size_t 
 	char *copy;
 	int rc;
 
+	if (!out || !ctx || (!text && len))
+		return ctx ? VMC_FAIL(ctx, VMC_EINVAL, VMC_NO_OFFSET,
+				      "expected out, ctx and text, found NULL")
+			   : VMC_EINVAL;
 	while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' ||
 			   text[i] == '\r'))
 		i++;
@@ -226,12 +230,17 @@ int vmc__config_parse(vmc__config **out, vmc_ctx *ctx, const char *text, size_t 
 
 	/* The shell splitter wants a C string; a NUL inside the text would
 	 * silently end it. */
-	VMC_FAIL_IF(memchr(text, '\0', len) != NULL, ctx, VMC_EMALFORMED,
-		    (const char *)memchr(text, '\0', len) - text,
-		    "expected a command line without NUL bytes, found a NUL byte");
-	VMC_FAIL_IF(len > ctx->limits.max_libvirt_xml, ctx, VMC_ELIMIT, VMC_NO_OFFSET,
-		    "a command line of %zu bytes exceeds max_libvirt_xml (%llu bytes)", len,
-		    (unsigned long long)ctx->limits.max_libvirt_xml);
+	if (!origin)
+		origin = "command line";
+	if (memchr(text, '\0', len))
+		return VMC_FAIL_AT(ctx, VMC_EMALFORMED,
+				   (const char *)memchr(text, '\0', len) - text, origin,
+				   "expected a command line without NUL bytes, found a NUL byte");
+	if (len > ctx->limits.max_libvirt_xml)
+		return VMC_FAIL_AT(ctx, VMC_ELIMIT, VMC_NO_OFFSET, origin,
+				   "a command line of %zu bytes exceeds max_libvirt_xml (%llu "
+				   "bytes)",
+				   len, (unsigned long long)ctx->limits.max_libvirt_xml);
 	copy = vmc__strndup(ctx, text, len);
 	if (!copy)
 		return VMC_ENOMEM;

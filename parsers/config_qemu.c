@@ -1132,9 +1132,11 @@ int vmc__config_parse_string(vmc__config **out, vmc_ctx *ctx, const char *text,
 	if (!origin)
 		origin = "command line";
 	len = strlen(text);
-	VMC_FAIL_IF(len > ctx->limits.max_libvirt_xml, ctx, VMC_ELIMIT, VMC_NO_OFFSET,
-		    "a command line of %zu bytes exceeds max_libvirt_xml (%llu bytes)", len,
-		    (unsigned long long)ctx->limits.max_libvirt_xml);
+	if (len > ctx->limits.max_libvirt_xml)
+		return VMC_FAIL_AT(ctx, VMC_ELIMIT, VMC_NO_OFFSET, origin,
+				   "a command line of %zu bytes exceeds max_libvirt_xml (%llu "
+				   "bytes)",
+				   len, (unsigned long long)ctx->limits.max_libvirt_xml);
 	VMC_TRY(shell_split(ctx, origin, text, NULL, NULL, NULL, &nwords, &nbytes));
 	argv = vmc__calloc(ctx, nwords ? nwords : 1, sizeof(*argv));
 	offs = argv ? vmc__calloc(ctx, nwords ? nwords : 1, sizeof(*offs)) : NULL;

@@ -132,6 +132,20 @@ static const char *text(xmlNodePtr n)
 	return "";
 }
 
+/* Element text without leading and trailing blanks, copied (NULL: OOM). */
+static const char *text_trim(xstate *xs, xmlNodePtr n)
+{
+	const char *s = text(n);
+	size_t len;
+
+	while (*s && strchr(" \t\r\n", *s))
+		s++;
+	len = strlen(s);
+	while (len && strchr(" \t\r\n", s[len - 1]))
+		len--;
+	return vmc__arena_strndup(&xs->cfg->arena, s, len);
+}
+
 static long line_of(xmlNodePtr n)
 {
 	long l = n ? xmlGetLineNo(n) : -1;
@@ -1397,14 +1411,22 @@ static int machine(xstate *xs, xmlNodePtr dom)
 			return VMC_ENOMEM;
 		xs->q35 = strcmp(m, "q35") == 0 || strncmp(m, "pc-q35-", 7) == 0;
 	}
-	if (child(dom, "uuid"))
+	if (child(dom, "uuid")) {
+		const char *u = text_trim(xs, child(dom, "uuid"));
+
+		if (!u)
+			return VMC_ENOMEM;
 		VMC_TRY(vmc__config_kv_add(cfg, &cfg->machine_props, &cfg->nmachine_props, "uuid",
-					   text(child(dom, "uuid"))));
+					   u));
+	}
 	if (!child(child(dom, "features"), "acpi"))
 		VMC_TRY(vmc__config_kv_add(cfg, &cfg->machine_props, &cfg->nmachine_props, "acpi",
 					   "off"));
 	if (cpu) {
-		const char *mode = attr(cpu, "mode"), *model = text(child(cpu, "model"));
+		const char *mode = attr(cpu, "mode"), *model = text_trim(xs, child(cpu, "model"));
+
+		if (!model)
+			return VMC_ENOMEM;
 
 		if (mode && strcmp(mode, "host-passthrough") == 0)
 			model = "host";
@@ -1421,9 +1443,14 @@ static int machine(xstate *xs, xmlNodePtr dom)
 	if (loader) {
 		const char *lt = attr(loader, "type");
 
-		if (!lt || strcmp(lt, "rom") == 0)
+		if (!lt || strcmp(lt, "rom") == 0) {
+			const char *path = text_trim(xs, loader);
+
+			if (!path)
+				return VMC_ENOMEM;
 			VMC_TRY(vmc__config_kv_add(cfg, &cfg->machine_props, &cfg->nmachine_props,
-						   "firmware", text(loader)));
+						   "firmware", path));
+		}
 		else
 			VMC_TRY(unmapped(xs, loader, "pflash firmware"));
 	}

@@ -602,6 +602,8 @@ static void test_config__argv_errors(void **state)
 	vmc_error_clear(ctx);
 	assert_int_equal(vmc__config_parse(&cfg, ctx, "-m 1G\0-S", 8, "t"), VMC_EMALFORMED);
 	assert_int_equal(vmc_error_last(ctx)->offset, 5);
+	assert_string_equal(vmc_error_last(ctx)->path, "t");
+	assert_int_equal(vmc__config_parse(&cfg, ctx, NULL, 1, "t"), VMC_EINVAL);
 	vmc_ctx_free(ctx);
 
 	/* bounded: the command line's bytes count against max_libvirt_xml */

@@ -288,18 +288,20 @@ static void test_config_xml__elements(void **state)
 		/* pci-root hotplug is a -global (qemuBuildPMPCIRootHotplugCommandLine);
 		 * <os><boot dev='network'/> reaches the first interface; vdpa
 		 * defaults to virtio; <loader type='rom'> is -bios */
-		{"<domain type='kvm'><os><type machine='pc'>hvm</type><loader type='rom'>/b.bin"
+		{"<domain type='kvm'><uuid>\n  5f0c5b1e-3a53-4c0e-9d7e-1f2a3b4c5d6e\n</uuid>"
+		 "<os><type machine='pc'>hvm</type><loader type='rom'> /b.bin\n"
 		 "</loader><boot dev='network'/></os><features><acpi/></features><devices>"
 		 "<controller type='pci' index='0' model='pci-root'><target hotplug='off'/>"
 		 "</controller><interface type='vdpa'><source dev='/dev/vhost-vdpa-0'/>"
 		 "</interface><interface type='user'/></devices></domain>",
 		 "machine=pc accel=kvm ram=0 smp=0 flags=0\n"
+		 "machine uuid=5f0c5b1e-3a53-4c0e-9d7e-1f2a3b4c5d6e\n"
 		 "machine firmware=/b.bin\n"
 		 "global PIIX4_PM.acpi-root-pci-hotplug=off\n"
 		 "-netdev vhost-vdpa,id=hostnet0\n"
 		 "-netdev user,id=hostnet1\n"
-		 "-device virtio-net-pci,id=net0,netdev=hostnet0,bootindex=1 [t.xml:1]\n"
-		 "-device rtl8139,id=net1,netdev=hostnet1 [t.xml:1]\n"},
+		 "-device virtio-net-pci,id=net0,netdev=hostnet0,bootindex=1 [t.xml:4]\n"
+		 "-device rtl8139,id=net1,netdev=hostnet1 [t.xml:4]\n"},
 		/* memory units (virScaleInteger: KB is 1000, k and KiB 1024);
 		 * <vcpu> without current; maximum CPU mode; a bare <rom/> adds
 		 * nothing; e1000e passes through; SCSI models; controllers in
