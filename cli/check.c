@@ -90,6 +90,26 @@ static int print_json(FILE *out, const vmc_report *r, const char *src, const cha
 	return rc;
 }
 
+int cli_print_report(FILE *out, const vmc_report *r, const char *src, const char *dst, int json)
+{
+	if (json)
+		return print_json(out, r, src, dst);
+	print_text(out, r, src, dst);
+	return 0;
+}
+
+int cli_verdict_status(const vmc_report *r)
+{
+	switch (vmc_report_verdict(r)) {
+	case VMC_VERDICT_COMPATIBLE:
+		return 0;
+	case VMC_VERDICT_INCOMPATIBLE:
+		return 1;
+	default:
+		return 2;
+	}
+}
+
 static int read_stream(vmc_stream **s, vmc_ctx *ctx, const char *path)
 {
 	int rc = vmc_stream_read_path(s, ctx, path, NULL);
@@ -98,10 +118,49 @@ static int read_stream(vmc_stream **s, vmc_ctx *ctx, const char *path)
 	return rc;
 }
 
+/* check SRC --target CONFIG: the destination from its configuration. */
+static int check_target(const char *src, const char *target, const char *tqemu, int json,
+			uint32_t flags)
+{
+	vmc_prove_options po = VMC_PROVE_OPTIONS_INIT;
+	vmc_stream *s = NULL;
+	vmc_config *tc = NULL;
+	vmc_report *r = NULL;
+	vmc_ctx *ctx;
+	int rc, status;
+
+	po.flags = flags;
+	po.target_qemu = tqemu;
+	po.source_qemu = tqemu;
+	rc = vmc_ctx_new(&ctx, NULL);
+	if (rc < 0)
+		return cli_exit_status(rc);
+	rc = read_stream(&s, ctx, src);
+	if (rc == VMC_OK)
+		rc = cli_read_config(&tc, ctx, target);
+	if (rc == VMC_OK) {
+		rc = vmc_check_stream_config(&r, ctx, s, tc, &po);
+		if (rc < 0)
+			cli_report_error(ctx, target);
+	}
+	if (rc < 0) {
+		status = cli_exit_status(rc);
+	} else {
+		status = cli_verdict_status(r);
+		if (cli_print_report(stdout, r, src, target, json) < 0 || fflush(stdout) != 0)
+			status = EXIT_IOERR;
+	}
+	vmc_report_free(r);
+	vmc_config_free(tc);
+	vmc_stream_free(s);
+	vmc_ctx_free(ctx);
+	return status;
+}
+
 int cmd_check(int argc, char **argv)
 {
 	vmc_check_options o = VMC_CHECK_OPTIONS_INIT;
-	const char *src = NULL, *dst = NULL, *vmstate = NULL;
+	const char *src = NULL, *dst = NULL, *vmstate = NULL, *target = NULL, *tqemu = NULL;
 	vmc_vmstate *vm = NULL;
 	vmc_stream *s = NULL, *d = NULL;
 	vmc_report *r = NULL;
@@ -117,6 +176,10 @@ int cmd_check(int argc, char **argv)
 			dst = argv[++i];
 		else if (strcmp(argv[i], "--destination-vmstate") == 0 && i + 1 < argc)
 			vmstate = argv[++i];
+		else if (strcmp(argv[i], "--target") == 0 && i + 1 < argc)
+			target = argv[++i];
+		else if (strcmp(argv[i], "--target-qemu") == 0 && i + 1 < argc)
+			tqemu = argv[++i];
 		else if (argv[i][0] == '-' && argv[i][1] != '\0') {
 			fprintf(stderr, "vmcompat: unknown option '%s'\n", argv[i]);
 			return EXIT_USAGE;
@@ -127,11 +190,15 @@ int cmd_check(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (!src || !dst) {
+	if (!src || (!dst == !target)) {
 		fprintf(stderr, "usage: vmcompat check SRC --against DST_REF [--destination-vmstate "
-				"FILE] [--json] [--all]\n");
+				"FILE] [--json] [--all]\n"
+				"       vmcompat check SRC --target CONFIG [--target-qemu V] [--json] "
+				"[--all]\n");
 		return EXIT_USAGE;
 	}
+	if (target)
+		return check_target(src, target, tqemu, json, o.flags);
 	if (strcmp(src, "-") == 0 && strcmp(dst, "-") == 0) {
 		fprintf(stderr, "vmcompat: only one input can be standard input\n");
 		return EXIT_USAGE;
@@ -156,13 +223,8 @@ int cmd_check(int argc, char **argv)
 	if (rc < 0) {
 		status = cli_exit_status(rc);
 	} else {
-		if (json)
-			rc = print_json(stdout, r, src, dst);
-		else
-			print_text(stdout, r, src, dst);
-		status = vmc_report_verdict(r) == VMC_VERDICT_COMPATIBLE     ? 0
-			 : vmc_report_verdict(r) == VMC_VERDICT_INCOMPATIBLE ? 1
-									     : 2;
+		rc = cli_print_report(stdout, r, src, dst, json);
+		status = cli_verdict_status(r);
 		if (rc < 0 || fflush(stdout) != 0) {
 			fprintf(stderr, "vmcompat: cannot write output\n");
 			status = EXIT_IOERR;

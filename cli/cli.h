@@ -28,6 +28,14 @@ int decode_print_json(FILE *out, const vmc_stream *s, const char *input);
 
 /* `vmcompat check`. */
 int cmd_check(int argc, char **argv);
+/* `vmcompat prove`. */
+int cmd_prove(int argc, char **argv);
+/* A report as text or JSON (docs/check.md); the exit status of its verdict. */
+int cli_print_report(FILE *out, const vmc_report *r, const char *src, const char *dst, int json);
+int cli_verdict_status(const vmc_report *r);
+/* A configuration argument: "@FILE", a file holding domain XML, or QEMU
+ * options in one string.  Reports errors; returns a vmc_status. */
+int cli_read_config(vmc_config **out, vmc_ctx *ctx, const char *arg);
 /* `vmcompat harvest`: record an emulator profile by running QEMU. */
 int cmd_harvest(int argc, char **argv);
 

@@ -17,6 +17,9 @@ static void usage(FILE *f)
 		"       vmcompat check SRC --against DST_REF [--destination-vmstate FILE]\n"
 		"                      [--json] [--all]\n"
 		"       vmcompat harvest --qemu BINARY [--out FILE] (docs/profiles.md)\n"
+		"       vmcompat check SRC --target CONFIG [--target-qemu V] [--json] [--all]\n"
+		"       vmcompat prove --source CONFIG --target CONFIG [--source-qemu V]\n"
+		"                      [--target-qemu V] [--json] [--all]\n"
 		"       vmcompat --version | --help\n"
 		"\n"
 		"decode: read a saved QEMU migration stream (raw, gzip, bzip2, xz, zstd or a\n"
@@ -37,6 +40,11 @@ static void usage(FILE *f)
 		"  (qemu-system-x86_64 -M MACHINE -dump-vmstate FILE) decides subsections\n"
 		"  and minimum versions a saved stream cannot show.\n"
 		"  exit status 0 compatible, 1 incompatible, 2 unknown (docs/check.md)\n"
+		"\n"
+		"prove: decide a swap from two configurations alone (QEMU options in one\n"
+		"  string, @FILE, or a libvirt domain XML file), for every guest state, from\n"
+		"  the bundled emulator profiles and the rules (docs/prove.md); exit status\n"
+		"  as check.\n"
 		"\n"
 		"exit status: 0 ok, 64 usage, 65 malformed input or limit exceeded,\n"
 		"66 cannot open, 69 unsupported format, 70 internal error, 74 read error\n");
@@ -217,6 +225,8 @@ int main(int argc, char **argv)
 		return cmd_decode(argc - 2, argv + 2);
 	if (strcmp(argv[1], "check") == 0)
 		return cmd_check(argc - 2, argv + 2);
+	if (strcmp(argv[1], "prove") == 0)
+		return cmd_prove(argc - 2, argv + 2);
 	if (strcmp(argv[1], "harvest") == 0)
 		return cmd_harvest(argc - 2, argv + 2);
 	fprintf(stderr, "vmcompat: unknown command '%s'\n", argv[1]);

@@ -461,6 +461,53 @@ VMC_EXTERN const char *vmc_finding_source(const vmc_finding *f);
  * features 0x…"), or NULL when it holds for every guest state. */
 VMC_EXTERN const char *vmc_finding_condition(const vmc_finding *f);
 
+/* ---------------------------------------------------------------------- */
+/* Proving: decide a swap from configurations alone                        */
+/* ---------------------------------------------------------------------- */
+
+typedef struct vmc_config vmc_config;
+
+/*
+ * A VM configuration: a QEMU command line (options split with shell-style
+ * quoting) or a libvirt domain XML (detected by a leading '<'), mapped to
+ * QEMU devices as libvirt 9.0 does.  origin names it in messages.
+ * Returns VMC_OK, VMC_EMALFORMED (with a byte offset or FILE:LINE path),
+ * VMC_ELIMIT, VMC_ENOMEM, VMC_EINVAL.
+ */
+VMC_EXTERN int vmc_config_parse(vmc_config **out, vmc_ctx *ctx, const char *text, size_t len,
+				const char *origin);
+VMC_EXTERN void vmc_config_free(vmc_config *config);
+
+typedef struct vmc_prove_options {
+	unsigned version;        /* VMC_PROVE_OPTIONS_VERSION                   */
+	uint32_t flags;          /* VMC_CHECK_* (VMC_CHECK_KEEP_PROVED)          */
+	const char *source_qemu; /* profile of the source QEMU ("7.2"), or NULL:
+	                            the newest bundled profile                  */
+	const char *target_qemu; /* profile of the destination QEMU, or NULL:
+	                            the source's                                */
+} vmc_prove_options;
+
+#define VMC_PROVE_OPTIONS_VERSION 1
+#define VMC_PROVE_OPTIONS_INIT {VMC_PROVE_OPTIONS_VERSION, 0, 0, 0}
+
+/*
+ * Would a destination started with `target` accept a migration from a VM
+ * started with `source`, for every guest state?  The streams both would
+ * produce are derived from the bundled emulator profiles and the rules
+ * (the YAML under rules/), then the check rules of vmc_check_streams apply; findings
+ * that depend on the guest's state carry a condition
+ * (vmc_finding_condition).  QEMU is never run.  Returns VMC_OK (whatever
+ * the verdict), VMC_EUNSUPPORTED (no profile for a requested QEMU, or a
+ * device no profile or rule describes), VMC_ENOMEM, VMC_EINVAL.
+ */
+VMC_EXTERN int vmc_prove(vmc_report **out, vmc_ctx *ctx, const vmc_config *source,
+			 const vmc_config *target, const vmc_prove_options *opts);
+
+/* Check a real stream against a configured destination (profiles + rules
+ * instead of a saved DST_REF stream). */
+VMC_EXTERN int vmc_check_stream_config(vmc_report **out, vmc_ctx *ctx, const vmc_stream *src,
+				       const vmc_config *target, const vmc_prove_options *opts);
+
 #ifdef __cplusplus
 }
 #endif

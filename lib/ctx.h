@@ -26,6 +26,7 @@
 #define VMC__CACHE_VIRTIO_RULES 1
 #define VMC__CACHE_CATALOG 2
 #define VMC__CACHE_PROFILES 3
+#define VMC__CACHE_PROVE_RULES 4
 #define VMC__CACHE_SLOTS 8
 
 struct vmc_ctx {

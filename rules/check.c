@@ -364,11 +364,61 @@ static int check_ram(vmc__checker *c)
 
 /* ---- entry point ---------------------------------------------------------- */
 
+int vmc__check_run(vmc_report *report, vmc_ctx *ctx, const vmc_stream *src,
+		   const vmc_stream *dst, const vmc_vmstate *dv)
+{
+	vmc__checker c;
+
+	memset(&c, 0, sizeof(c));
+	c.ctx = ctx;
+	c.src = src;
+	c.dst = dst;
+	c.dv = dv;
+	c.report = report;
+	VMC_TRY(vmc__catalog_get(&c.cat, ctx));
+	VMC_TRY(check_configuration(&c));
+	VMC_TRY(check_sections(&c));
+	return check_ram(&c);
+}
+
+int vmc__check_emit_to(vmc_report *report, vmc_ctx *ctx, const char *id, uint32_t status,
+		       const char *subject, const char *src, const char *dst, const char *detail,
+		       const char *condition)
+{
+	vmc__checker c;
+	const vmc__check_def *d;
+	char expl[1024], qerr[1024];
+	vmc__finding_spec f;
+
+	memset(&c, 0, sizeof(c));
+	c.ctx = ctx;
+	c.report = report;
+	VMC_TRY(vmc__catalog_get(&c.cat, ctx));
+	d = vmc__catalog_check(c.cat, id);
+	if (!d)
+		return VMC_FAIL(ctx, VMC_ESCHEMA, VMC_NO_OFFSET,
+				"expected rule '%s' in rules/checks.yaml, found none", id);
+	memset(&f, 0, sizeof(f));
+	f.check = id;
+	f.status = status;
+	f.subject = subject;
+	f.src_value = src;
+	f.dst_value = dst;
+	f.source = d->source;
+	f.condition = condition;
+	f.explanation = vmc__template_fill(expl, sizeof(expl), d->explanation, subject, src, dst,
+					   detail);
+	if (d->qemu_error && (status == VMC_FINDING_REFUTED || status == VMC_FINDING_UNKNOWN))
+		f.qemu_error = vmc__template_fill(qerr, sizeof(qerr), d->qemu_error, subject, src,
+						  dst, detail);
+	return vmc__report_add(report, &f);
+}
+
 int vmc_check_streams(vmc_report **out, vmc_ctx *ctx, const vmc_stream *src,
 		      const vmc_stream *dst, const vmc_check_options *opts)
 {
 	vmc_check_options o = VMC_CHECK_OPTIONS_INIT;
-	vmc__checker c;
+	vmc_report *r;
 	int rc;
 
 	if (!ctx)
@@ -381,24 +431,13 @@ int vmc_check_streams(vmc_report **out, vmc_ctx *ctx, const vmc_stream *src,
 		o = *opts;
 	}
 	vmc_error_clear(ctx);
-	memset(&c, 0, sizeof(c));
-	c.ctx = ctx;
-	c.src = src;
-	c.dst = dst;
-	c.dv = o.dst_vmstate;
-	VMC_TRY(vmc__report_new(&c.report, ctx, o.flags));
-	rc = vmc__catalog_get(&c.cat, ctx);
-	if (rc == VMC_OK)
-		rc = check_configuration(&c);
-	if (rc == VMC_OK)
-		rc = check_sections(&c);
-	if (rc == VMC_OK)
-		rc = check_ram(&c);
+	VMC_TRY(vmc__report_new(&r, ctx, o.flags));
+	rc = vmc__check_run(r, ctx, src, dst, o.dst_vmstate);
 	if (rc < 0) {
-		vmc_report_free(c.report);
+		vmc_report_free(r);
 		return rc;
 	}
-	vmc__report_finish(c.report);
-	*out = c.report;
+	vmc__report_finish(r);
+	*out = r;
 	return VMC_OK;
 }

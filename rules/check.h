@@ -26,6 +26,15 @@ int vmc__check_emit_range(vmc__checker *c, const char *id, uint32_t status, cons
 			  const char *src, const char *dst, const char *detail, int has_range,
 			  uint64_t offset, uint64_t length);
 
+/* All the rules on a pair of streams, appending to report (not finished).
+ * dv: the destination binary's vmstate table, or NULL. */
+int vmc__check_run(vmc_report *report, vmc_ctx *ctx, const vmc_stream *src,
+		   const vmc_stream *dst, const vmc_vmstate *dv);
+/* Add a finding of rule id to a report outside a check run (prove). */
+int vmc__check_emit_to(vmc_report *report, vmc_ctx *ctx, const char *id, uint32_t status,
+		       const char *subject, const char *src, const char *dst, const char *detail,
+		       const char *condition);
+
 /* check_pci.c: the PCI config space rule for a section pair. */
 int vmc__check_pci(vmc__checker *c, const vmc_section *src, const vmc_section *dst);
 
