@@ -27,7 +27,8 @@
  * memory, bounded by limits.max_device_state.  RAM comes before that point in
  * every precopy stream and is never held.  The vmdesc is found by scanning
  * back from the end for its 0x06 marker: JSON text cannot contain a raw 0x06
- * byte, so the last 0x06 whose be32 length reaches exactly to the end is it.
+ * byte, so the last 0x06 whose be32 length reaches exactly to the end (and
+ * that follows the EOF byte) is it; the length's own bytes may be 0x06.
  *
  * Without a vmdesc (suppress-vmdesc, or a description that lacks a section),
  * a body's end is found by scanning for its footer (0x7e + its section id)
@@ -543,6 +544,9 @@ static int hold_tail(framing *f, vmc__source *src)
 	f->records_end = len;
 	lo = len > ctx->limits.max_vmdesc_size + 5 ? len - (size_t)ctx->limits.max_vmdesc_size - 5
 						    : 0;
+	/* JSON holds no 0x06, but the be32 length in front of it may (a
+	 * length of 0x0000b506): a 0x06 whose length does not reach the end is
+	 * passed over, not taken as the end of the search. */
 	for (p = len >= 5 ? len - 5 : 0; len >= 6 && p >= lo && p >= 1; p--) {
 		if (s->tail[p] != T_VMDESC)
 			continue;
@@ -551,8 +555,8 @@ static int hold_tail(framing *f, vmc__source *src)
 			s->has_vmdesc = 1;
 			s->vmdesc_offset = s->tail_offset + p;
 			s->vmdesc_size = len - p - 5;
+			break;
 		}
-		break;
 	}
 	if (s->has_vmdesc) {
 		size_t at = f->records_end + 5;

@@ -336,6 +336,51 @@ static void test_framing__vmdesc_damage(void **state)
 	free(d);
 }
 
+/* Regression (found harvesting QEMU 11.1): a vmdesc whose be32 length has
+ * a 0x06 byte (0x0000b506) was not found.  Documented edit of a real
+ * stream: blanks appended to the vmdesc JSON (still valid JSON) until a
+ * length byte is 0x06, and the length updated. */
+static void test_framing__vmdesc_length_with_a_0x06_byte(void **state)
+{
+	static const uint32_t mask[] = {0xffu, 0xff00u};
+	static const uint32_t want[] = {0x06u, 0x0600u};
+	vmc_ctx *ctx;
+	vmc_stream *s;
+	uint64_t vd, jlen;
+	size_t k;
+	(void)state;
+
+	assert_int_equal(vmc_ctx_new(&ctx, NULL), VMC_OK);
+	assert_int_equal(read_buf(ctx, base.data, base.len, &s), VMC_OK);
+	vd = vmc_stream_vmdesc_offset(s);
+	jlen = vmc_stream_vmdesc_size(s);
+	vmc_stream_free(s);
+	for (k = 0; k < 2; k++) {
+		uint32_t n = (uint32_t)jlen;
+		size_t pad, len;
+		uint8_t *d;
+
+		while ((n & mask[k]) != want[k])
+			n++;
+		pad = n - (size_t)jlen;
+		len = base.len + pad;
+		d = malloc(len);
+		assert_non_null(d);
+		memcpy(d, base.data, base.len);
+		memset(d + base.len, ' ', pad);
+		d[vd + 1] = (uint8_t)(n >> 24);
+		d[vd + 2] = (uint8_t)(n >> 16);
+		d[vd + 3] = (uint8_t)(n >> 8);
+		d[vd + 4] = (uint8_t)n;
+		assert_int_equal(read_buf(ctx, d, len, &s), VMC_OK);
+		assert_true(vmc_stream_has_vmdesc(s));
+		assert_int_equal(vmc_stream_vmdesc_size(s), n);
+		vmc_stream_free(s);
+		free(d);
+	}
+	vmc_ctx_free(ctx);
+}
+
 static void test_framing__ramblock_length_past_total(void **state)
 {
 	vmc_ctx *ctx;
@@ -498,6 +543,7 @@ int main(void)
 		cmocka_unit_test(test_framing__truncated_at_every_record_boundary),
 		cmocka_unit_test(test_framing__eof_without_vmdesc_still_decodes),
 		cmocka_unit_test(test_framing__vmdesc_damage),
+		cmocka_unit_test(test_framing__vmdesc_length_with_a_0x06_byte),
 		cmocka_unit_test(test_framing__ramblock_length_past_total),
 		cmocka_unit_test(test_framing__bad_record_type_and_footer),
 		cmocka_unit_test(test_framing__random_damage),
