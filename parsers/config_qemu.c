@@ -119,8 +119,10 @@ static const qopt qopts[] = {
 	{"qmp", OPT_IGNORED, 1, NULL, NULL, NULL},
 	{"monitor", OPT_IGNORED, 1, NULL, NULL, NULL},
 	{"mon", OPT_IGNORED, 1, NULL, NULL, NULL},
-	{"serial", OPT_IGNORED, 1, NULL, NULL, NULL},
-	{"parallel", OPT_IGNORED, 1, NULL, NULL, NULL},
+	/* -serial / -parallel other than "none" create ISA devices with
+	 * sections of their own ("serial", "parallel_isa"): not modeled */
+	{"serial", OPT_VGA, 1, NULL, NULL, NULL},
+	{"parallel", OPT_VGA, 1, NULL, NULL, NULL},
 	{"S", OPT_IGNORED, 0, NULL, NULL, NULL},
 	{"daemonize", OPT_IGNORED, 0, NULL, NULL, NULL},
 	{"pidfile", OPT_IGNORED, 1, NULL, NULL, NULL},
@@ -983,8 +985,8 @@ static int parse_args(qstate *st, const char *const *argv, size_t argc)
 			if (strcmp(arg, "none") == 0) {
 				VMC_TRY(note_ignored(st, o, arg));
 			} else {
-				char *what = vmc__config_printf(cfg, "-vga %s (argument %zu)", arg,
-								i);
+				char *what = vmc__config_printf(cfg, "-%s %s (argument %zu)",
+								o->name, arg, i);
 
 				if (!what)
 					return VMC_ENOMEM;

@@ -216,6 +216,22 @@ static int unknown(prover *pv, const char *id, const char *subject, const char *
 				  detail, NULL);
 }
 
+/* The version of a backend's section as a reference guest recorded it. */
+static int backend_version(const vmc__profile *prof, const char *section, uint32_t *out)
+{
+	size_t i, j;
+
+	for (i = 0; i < vmc__profile_ref_count(prof); i++) {
+		const vmc__prof_ref *r = vmc__profile_ref(prof, i);
+		for (j = 0; j < r->nother_sections; j++)
+			if (strcmp(r->other_sections[j].idstr, section) == 0) {
+				*out = r->other_sections[j].version;
+				return 1;
+			}
+	}
+	return 0;
+}
+
 /* Section version of vmsd in the profile's vmstate table. */
 static int vmsd_version(const vmc_vmstate *vs, const char *vmsd, uint32_t *out)
 {
@@ -281,7 +297,8 @@ static int build_model(prover *pv, model *m)
 		vs = NULL;
 	}
 
-	secs = vmc__arena_alloc(&pv->arena, sizeof(*secs) * (base->nsections + cfg->ndevices + 1));
+	secs = vmc__arena_alloc(&pv->arena, sizeof(*secs) * (base->nsections + 2 * cfg->ndevices +
+							     cfg->nbackends + 1));
 	blocks = vmc__arena_alloc(&pv->arena,
 				  sizeof(*blocks) * (base->nramblocks + cfg->ndevices + 1));
 	m->vdevs = vmc__arena_alloc(&pv->arena, sizeof(*m->vdevs) * (cfg->ndevices + 1));
@@ -312,6 +329,29 @@ static int build_model(prover *pv, model *m)
 		nblocks++;
 	}
 
+	/* Backends with a section of their own (-netdev user: "slirp"). */
+	for (i = 0; i < cfg->nbackends; i++) {
+		const vmc__cfg_backend *be = &cfg->backends[i];
+		const char *sec = vmc__topology_backend_section(pv->topo, be->kind, be->type);
+		uint32_t inst = 0, version = 0;
+		size_t k;
+
+		if (!sec)
+			continue;
+		for (k = 0; k < nsecs; k++)
+			inst += strcmp(secs[k].idstr, sec) == 0;
+		if (!backend_version(m->prof, sec, &version)) {
+			vmc_vmstate_free(vs);
+			return unknown(pv, "prove.unmodeled", sec, m->side,
+				       "no section version in the profile", be->kind);
+		}
+		secs[nsecs].idstr = sec;
+		secs[nsecs].instance = inst;
+		secs[nsecs].version = version;
+		secs[nsecs].vmsd = NULL;
+		nsecs++;
+	}
+
 	pp.pv = pv;
 	pp.m = m;
 	rc = vmc__topology_place(&placed, &nplaced, &pv->arena, pv->topo, cfg, m->machine, used,
@@ -323,6 +363,27 @@ static int build_model(prover *pv, model *m)
 		uint32_t version = 0;
 
 		if (p->bridge_vmsd) {
+			/* its secondary bus registers a bus section (instance: the
+			 * buses before it, the root's included) */
+			const char *bs = vmc__topology_bus_section(pv->topo);
+			uint32_t inst = 0, bver = 0;
+			size_t k;
+			int have = 0;
+
+			for (k = 0; k < nsecs; k++)
+				if (strcmp(secs[k].idstr, bs) == 0) {
+					inst++;
+					bver = secs[k].version;
+					have = 1;
+				}
+			if (!have && !(vs && vmsd_version(vs, bs, &bver)))
+				rc = unknown(pv, "prove.unmodeled", bs, m->side,
+					     "no section version in the profile", d->driver);
+			secs[nsecs].idstr = bs;
+			secs[nsecs].instance = inst;
+			secs[nsecs].version = bver;
+			secs[nsecs].vmsd = NULL;
+			nsecs++;
 			snprintf(idstr, sizeof(idstr), "%s/%s", p->path, p->bridge_vmsd);
 			secs[nsecs].idstr = vmc__arena_strndup(&pv->arena, idstr, strlen(idstr));
 			secs[nsecs].instance = 0;
@@ -412,6 +473,11 @@ static int build_model(prover *pv, model *m)
 			}
 		}
 	}
+	/* Input that creates guest devices the configuration model does not
+	 * hold (-vga std, -serial, a disk on a built-in controller, ...). */
+	for (i = 0; rc == VMC_OK && i < cfg->nunmapped; i++)
+		rc = unknown(pv, "prove.unmodeled", cfg->unmapped[i], m->side,
+			     "no profile or rule describes this device", cfg->origin);
 	/* Devices that are neither bridges nor virtio-pci: not modeled. */
 	for (i = 0; rc == VMC_OK && i < cfg->ndevices; i++) {
 		size_t k;

@@ -24,7 +24,14 @@ typedef struct bridge {
 	uint8_t first, last;
 } bridge;
 
+typedef struct backend {
+	const char *kind, *type, *section;
+} backend;
+
 struct vmc__topology {
+	const char *bus_section;
+	backend *backends;
+	size_t nbackends;
 	root *roots;
 	size_t nroots;
 	bridge *bridges;
@@ -52,7 +59,10 @@ static int kind_of(vmc_ctx *ctx, const vmc__ynode *n, const char *name, uint32_t
 
 int vmc__topology_load(const vmc__topology **out, vmc__arena *arena)
 {
-	static const char *const top[] = {"source", "roots", "bridges", "rom", "main_ram", NULL};
+	static const char *const top[] = {"source",   "roots",    "bridges",     "rom",
+					  "main_ram", "backends", "bus_section", NULL};
+	static const char *const bskeys[] = {"name", "source", NULL};
+	static const char *const bekeys[] = {"kind", "type", "section", "source", NULL};
 	static const char *const rkeys[] = {"machine_prefix", "bus", "kind", NULL};
 	static const char *const bkeys[] = {"type", "vmsd", "secondary", "slots", "source", NULL};
 	static const char *const romkeys[] = {"name_max", "suffix", "fw_cfg_prefix", NULL};
@@ -128,8 +138,45 @@ int vmc__topology_load(const vmc__topology **out, vmc__arena *arena)
 	VMC_TRY(vmc__yaml_check_keys(ctx, n, ramkeys));
 	VMC_TRY(vmc__yaml_str(ctx, n, "name", 1, &t->main_ram));
 	VMC_TRY(vmc__yaml_u64(ctx, n, "default_bytes", 1, &t->default_ram));
+	n = vmc__yaml_get(doc, "bus_section");
+	if (!n)
+		return vmc__yaml_fail(ctx, doc, "expected key 'bus_section', found none");
+	VMC_TRY(vmc__yaml_check_keys(ctx, n, bskeys));
+	VMC_TRY(vmc__yaml_str(ctx, n, "name", 1, &t->bus_section));
+	n = vmc__yaml_get(doc, "backends");
+	if (n) {
+		VMC_TRY(vmc__yaml_expect(ctx, n, VMC_YAML_SEQ, "backends"));
+		t->backends = vmc__arena_alloc(arena, sizeof(*t->backends) * (n->len + 1));
+		if (!t->backends)
+			return VMC_ENOMEM;
+		for (i = 0; i < n->len; i++) {
+			VMC_TRY(vmc__yaml_check_keys(ctx, n->items[i], bekeys));
+			VMC_TRY(vmc__yaml_str(ctx, n->items[i], "kind", 1, &t->backends[i].kind));
+			VMC_TRY(vmc__yaml_str(ctx, n->items[i], "type", 1, &t->backends[i].type));
+			VMC_TRY(vmc__yaml_str(ctx, n->items[i], "section", 1,
+					      &t->backends[i].section));
+		}
+		t->nbackends = n->len;
+	}
 	*out = t;
 	return VMC_OK;
+}
+
+const char *vmc__topology_bus_section(const vmc__topology *topo)
+{
+	return topo->bus_section;
+}
+
+const char *vmc__topology_backend_section(const vmc__topology *topo, const char *kind,
+					  const char *type)
+{
+	size_t i;
+
+	for (i = 0; i < topo->nbackends; i++)
+		if (strcmp(topo->backends[i].kind, kind) == 0 && type &&
+		    strcmp(topo->backends[i].type, type) == 0)
+			return topo->backends[i].section;
+	return NULL;
 }
 
 const char *vmc__topology_main_ram(const vmc__topology *topo, uint64_t *default_bytes)

@@ -47,6 +47,13 @@ int vmc__topology_place(vmc__placed **out, size_t *n, vmc__arena *arena,
 void vmc__topology_rom_name(char *out, size_t cap, const vmc__topology *topo, const char *path,
 			    const char *qom_type, const char *romfile, int rombar);
 
+/* The section every PCI bus registers ("PCIBUS"). */
+const char *vmc__topology_bus_section(const vmc__topology *topo);
+
+/* The section a backend of (kind, type) registers, or NULL. */
+const char *vmc__topology_backend_section(const vmc__topology *topo, const char *kind,
+					  const char *type);
+
 /* The main RAM block name ("pc.ram") and QEMU's default -m in bytes. */
 const char *vmc__topology_main_ram(const vmc__topology *topo, uint64_t *default_bytes);
 
