@@ -440,10 +440,14 @@ static int build_model(prover *pv, model *m)
 			v->config_size = size;
 			v->vectors = params->vectors;
 			v->config_len = params->config_len;
-			/* Queues: the profile's recorded guest of the same type. */
+			/* Queues: the profile's recorded guest of the same type on
+			 * the same machine type (compat properties change queue
+			 * sizes between machine types); none recorded: not
+			 * compared. */
 			ref = vmc__profile_find_ref(m->prof, pm->family, bus_name(p->bus_kind),
 						    d->driver, "");
-			if (ref && !ref->error) {
+			if (ref && !ref->error && ref->machine &&
+			    strcmp(ref->machine, m->machine) == 0) {
 				v->nqueues = (uint32_t)ref->nqueues;
 				v->queue_sizes = ref->queues;
 			}
@@ -513,14 +517,18 @@ static int feature_conditions(prover *pv, const model *src, const model *dst)
 				break;
 		if (j == dst->nvdevs)
 			continue;
+		/* host features as recorded on the same machine type (compat
+		 * properties turn features off for older machine types) */
 		for (k = 0; k < vmc__profile_ref_count(src->prof) && !ra; k++) {
 			const vmc__prof_ref *r = vmc__profile_ref(src->prof, k);
-			if (!r->error && strcmp(r->type, src->vdev_types[i]) == 0)
+			if (!r->error && strcmp(r->type, src->vdev_types[i]) == 0 && r->machine &&
+			    strcmp(r->machine, src->machine) == 0)
 				ra = r;
 		}
 		for (k = 0; k < vmc__profile_ref_count(dst->prof) && !rb; k++) {
 			const vmc__prof_ref *r = vmc__profile_ref(dst->prof, k);
-			if (!r->error && strcmp(r->type, dst->vdev_types[j]) == 0)
+			if (!r->error && strcmp(r->type, dst->vdev_types[j]) == 0 && r->machine &&
+			    strcmp(r->machine, dst->machine) == 0)
 				rb = r;
 		}
 		if (!ra || !rb || ra->host_features_error || rb->host_features_error)
