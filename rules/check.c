@@ -28,16 +28,18 @@ int vmc__check_emit(vmc__checker *c, const char *id, uint32_t status, const char
 	return vmc__check_emit_range(c, id, status, subject, src, dst, detail, 0, 0, 0);
 }
 
-int vmc__check_emit_range(vmc__checker *c, const char *id, uint32_t status, const char *subject,
-			  const char *src, const char *dst, const char *detail, int has_range,
-			  uint64_t offset, uint64_t length)
+/* One finding of rule id, its texts filled from rules/checks.yaml. */
+static int emit(vmc_report *report, vmc_ctx *ctx, const vmc__catalog *cat, const char *id,
+		uint32_t status, const char *subject, const char *src, const char *dst,
+		const char *detail, int has_range, uint64_t offset, uint64_t length,
+		const char *condition)
 {
-	const vmc__check_def *d = vmc__catalog_check(c->cat, id);
+	const vmc__check_def *d = vmc__catalog_check(cat, id);
 	char expl[1024], qerr[1024];
 	vmc__finding_spec f;
 
 	if (!d)
-		return VMC_FAIL(c->ctx, VMC_ESCHEMA, VMC_NO_OFFSET,
+		return VMC_FAIL(ctx, VMC_ESCHEMA, VMC_NO_OFFSET,
 				"expected rule '%s' in rules/checks.yaml, found none", id);
 	memset(&f, 0, sizeof(f));
 	f.check = id;
@@ -49,12 +51,21 @@ int vmc__check_emit_range(vmc__checker *c, const char *id, uint32_t status, cons
 	f.offset = offset;
 	f.length = length;
 	f.source = d->source;
+	f.condition = condition;
 	f.explanation = vmc__template_fill(expl, sizeof(expl), d->explanation, subject, src, dst,
 					   detail);
 	if (d->qemu_error && (status == VMC_FINDING_REFUTED || status == VMC_FINDING_UNKNOWN))
 		f.qemu_error = vmc__template_fill(qerr, sizeof(qerr), d->qemu_error, subject, src,
 						  dst, detail);
-	return vmc__report_add(c->report, &f);
+	return vmc__report_add(report, &f);
+}
+
+int vmc__check_emit_range(vmc__checker *c, const char *id, uint32_t status, const char *subject,
+			  const char *src, const char *dst, const char *detail, int has_range,
+			  uint64_t offset, uint64_t length)
+{
+	return emit(c->report, c->ctx, c->cat, id, status, subject, src, dst, detail, has_range,
+		    offset, length, NULL);
 }
 
 /* ---- configuration section (§3) -------------------------------------- */
@@ -385,33 +396,10 @@ int vmc__check_emit_to(vmc_report *report, vmc_ctx *ctx, const char *id, uint32_
 		       const char *subject, const char *src, const char *dst, const char *detail,
 		       const char *condition)
 {
-	vmc__checker c;
-	const vmc__check_def *d;
-	char expl[1024], qerr[1024];
-	vmc__finding_spec f;
+	const vmc__catalog *cat;
 
-	memset(&c, 0, sizeof(c));
-	c.ctx = ctx;
-	c.report = report;
-	VMC_TRY(vmc__catalog_get(&c.cat, ctx));
-	d = vmc__catalog_check(c.cat, id);
-	if (!d)
-		return VMC_FAIL(ctx, VMC_ESCHEMA, VMC_NO_OFFSET,
-				"expected rule '%s' in rules/checks.yaml, found none", id);
-	memset(&f, 0, sizeof(f));
-	f.check = id;
-	f.status = status;
-	f.subject = subject;
-	f.src_value = src;
-	f.dst_value = dst;
-	f.source = d->source;
-	f.condition = condition;
-	f.explanation = vmc__template_fill(expl, sizeof(expl), d->explanation, subject, src, dst,
-					   detail);
-	if (d->qemu_error && (status == VMC_FINDING_REFUTED || status == VMC_FINDING_UNKNOWN))
-		f.qemu_error = vmc__template_fill(qerr, sizeof(qerr), d->qemu_error, subject, src,
-						  dst, detail);
-	return vmc__report_add(report, &f);
+	VMC_TRY(vmc__catalog_get(&cat, ctx));
+	return emit(report, ctx, cat, id, status, subject, src, dst, detail, 0, 0, 0, condition);
 }
 
 int vmc_check_streams(vmc_report **out, vmc_ctx *ctx, const vmc_stream *src,
