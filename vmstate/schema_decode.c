@@ -417,8 +417,13 @@ static int decode_field(estate *st, frame *fr, const vmc__sfield *f, uint32_t ve
 		goto out;
 	}
 	if (f->limit_queues && count > st->ctx->limits.max_queues) {
-		rc = VMC_FAIL_AT(st->ctx, VMC_EMALFORMED, st->base + start, st->path,
-				 "expected at most %u virtqueues (max_queues), found %llu",
+		/* More than QEMU's own VIRTIO_QUEUE_MAX (the default) is a
+		 * stream QEMU rejects; more than a lowered limit is the limit
+		 * (docs/limits.md: exceeding a limit is VMC_ELIMIT). */
+		int code = count > VMC_DEFAULT_MAX_QUEUES ? VMC_EMALFORMED : VMC_ELIMIT;
+
+		rc = VMC_FAIL_AT(st->ctx, code, st->base + start, st->path,
+				 "expected at most %u virtqueues (limit max_queues), found %llu",
 				 st->ctx->limits.max_queues, (unsigned long long)count);
 		goto out;
 	}

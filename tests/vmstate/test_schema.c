@@ -378,7 +378,7 @@ static void test_schema__engine_queue_limit(void **state)
 	engine_run r;
 
 	(void)state;
-	assert_int_equal(run_engine(&r, good_blob, sizeof(good_blob), "known", 2), VMC_EMALFORMED);
+	assert_int_equal(run_engine(&r, good_blob, sizeof(good_blob), "known", 2), VMC_ELIMIT);
 	assert_int_equal(vmc_error_last(r.ctx)->offset, 1000 + 9);
 	assert_string_equal(vmc_error_last(r.ctx)->path, "sec/blob/q");
 	assert_non_null(strstr(vmc_error_last(r.ctx)->message, "max_queues"));
