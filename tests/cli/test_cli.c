@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define RAW_DIR VMC_FIXTURES_RAW_DIR "/cli"
 
@@ -166,19 +168,118 @@ static void test_cli__stdin_equals_file(void **state)
 	free(b);
 }
 
+/*
+ * Inputs are opened read-only and never written: size, inode, mode, mtime
+ * and ctime (seconds and nanoseconds) are the same after decode, check
+ * (SRC, DST_REF, --destination-vmstate) and prove (@FILE configurations).
+ * atime too where the file system allows it to be tested: it is set to now
+ * first (so relatime, Linux's default, has no reason to update it) and
+ * compared only if a plain read (cat) of a scratch copy leaves it alone;
+ * under strictatime a read legitimately updates it.
+ */
+#define UNTOUCHED_MAX 4
+
+typedef struct untouched {
+	const char *path[UNTOUCHED_MAX];
+	struct stat before[UNTOUCHED_MAX];
+	size_t n;
+	int atime_testable;
+} untouched;
+
+static int atime_survives_a_read(void)
+{
+	struct stat a, b;
+	struct timespec ts[2] = {{0, UTIME_NOW}, {0, UTIME_OMIT}};
+	int st;
+
+	free(vmc_test_run("head -c 4096 '" RAW_DIR "/g.mig' > '" RAW_DIR "/atime.probe'", &st));
+	assert_int_equal(st, 0);
+	assert_int_equal(utimensat(AT_FDCWD, RAW_DIR "/atime.probe", ts, 0), 0);
+	assert_int_equal(stat(RAW_DIR "/atime.probe", &a), 0);
+	free(vmc_test_run("cat '" RAW_DIR "/atime.probe' > /dev/null", &st));
+	assert_int_equal(stat(RAW_DIR "/atime.probe", &b), 0);
+	unlink(RAW_DIR "/atime.probe");
+	return a.st_atim.tv_sec == b.st_atim.tv_sec && a.st_atim.tv_nsec == b.st_atim.tv_nsec;
+}
+
+static void untouched_begin(untouched *u, const char *const *paths, size_t n)
+{
+	struct timespec ts[2] = {{0, UTIME_NOW}, {0, UTIME_OMIT}};
+	size_t i;
+
+	assert_true(n <= UNTOUCHED_MAX);
+	u->n = n;
+	u->atime_testable = atime_survives_a_read();
+	for (i = 0; i < n; i++) {
+		u->path[i] = paths[i];
+		/* this changes ctime, so it comes before the snapshot */
+		assert_int_equal(utimensat(AT_FDCWD, paths[i], ts, 0), 0);
+		assert_int_equal(stat(paths[i], &u->before[i]), 0);
+	}
+}
+
+static void untouched_end(const untouched *u)
+{
+	size_t i;
+
+	for (i = 0; i < u->n; i++) {
+		const struct stat *b = &u->before[i];
+		struct stat a;
+
+		assert_int_equal(stat(u->path[i], &a), 0);
+		assert_int_equal(b->st_ino, a.st_ino);
+		assert_int_equal(b->st_mode, a.st_mode);
+		assert_int_equal(b->st_size, a.st_size);
+		assert_int_equal(b->st_mtim.tv_sec, a.st_mtim.tv_sec);
+		assert_int_equal(b->st_mtim.tv_nsec, a.st_mtim.tv_nsec);
+		assert_int_equal(b->st_ctim.tv_sec, a.st_ctim.tv_sec);
+		assert_int_equal(b->st_ctim.tv_nsec, a.st_ctim.tv_nsec);
+		if (u->atime_testable) {
+			assert_int_equal(b->st_atim.tv_sec, a.st_atim.tv_sec);
+			assert_int_equal(b->st_atim.tv_nsec, a.st_atim.tv_nsec);
+		}
+	}
+}
+
 static void test_cli__input_is_never_modified(void **state)
 {
-	struct stat before, after;
+	static const char *const decode_in[] = {RAW_DIR "/g.mig"};
+	static const char *const check_in[] = {RAW_DIR "/g.mig", RAW_DIR "/q.mig",
+					       RAW_DIR "/dst.vmstate"};
+	static const char *const prove_in[] = {RAW_DIR "/src.cmd", RAW_DIR "/dst.cmd"};
+	untouched u;
 	int st;
 	(void)state;
-	assert_int_equal(stat(RAW_DIR "/g.mig", &before), 0);
+
+	untouched_begin(&u, decode_in, 1);
 	free(run(VMC_CLI_PATH " decode --json '%s' >/dev/null", RAW_DIR "/g.mig", &st));
 	assert_int_equal(st, 0);
-	assert_int_equal(stat(RAW_DIR "/g.mig", &after), 0);
-	assert_int_equal(before.st_size, after.st_size);
-	assert_int_equal(before.st_mtim.tv_sec, after.st_mtim.tv_sec);
-	assert_int_equal(before.st_mtim.tv_nsec, after.st_mtim.tv_nsec);
-	assert_int_equal(before.st_ctim.tv_nsec, after.st_ctim.tv_nsec);
+	untouched_end(&u);
+
+	free(vmc_test_run("xz -dc '" VMC_FIXTURES_DIR "/qemu-7.2/i440fx-transitional.mig.xz' > '"
+			  RAW_DIR "/q.mig' && xz -dc '" VMC_SOURCE_DIR
+			  "/tests/oracle/vmstate/qemu-7.2_pc-i440fx-7.2.json.xz' > '" RAW_DIR
+			  "/dst.vmstate'",
+			  &st));
+	assert_int_equal(st, 0);
+	untouched_begin(&u, check_in, 3);
+	free(vmc_test_run(VMC_CLI_PATH " check '" RAW_DIR "/g.mig' --against '" RAW_DIR
+			  "/q.mig' --destination-vmstate '" RAW_DIR "/dst.vmstate' >/dev/null",
+			  &st));
+	assert_true(st == 0 || st == 1 || st == 2);
+	untouched_end(&u);
+
+	free(vmc_test_run("echo '-machine pc-i440fx-7.2 -device virtio-net-pci' > '" RAW_DIR
+			  "/src.cmd' && echo '-machine pc-i440fx-7.2 -device "
+			  "virtio-net-pci,disable-legacy=on' > '" RAW_DIR "/dst.cmd'",
+			  &st));
+	assert_int_equal(st, 0);
+	untouched_begin(&u, prove_in, 2);
+	free(vmc_test_run(VMC_CLI_PATH " prove --source-qemu 7.2 --source '@" RAW_DIR
+			  "/src.cmd' --target '@" RAW_DIR "/dst.cmd' >/dev/null",
+			  &st));
+	assert_true(st == 0 || st == 1 || st == 2);
+	untouched_end(&u);
 }
 
 int main(void)
