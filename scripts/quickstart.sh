@@ -7,7 +7,7 @@
 #                                     # ASan+UBSan, and a short fuzz run)
 #
 # Environment: BUILD_DIR (default build), JOBS (default nproc),
-# VMC_FUZZ_SECONDS (default 30 per target), VMC_SKIP_INSTALL=1 to skip apt.
+# VMC_FUZZ_SECONDS (default 60 per target, 8 targets), VMC_SKIP_INSTALL=1 to skip apt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -57,10 +57,10 @@ test)
   echo "== ThreadSanitizer: decode and check from several threads"
   build "$BUILD_DIR-tsan" -DVMC_TSAN=ON
   (cd "$BUILD_DIR-tsan" && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -R 'lib_test_threads')
-  echo "== fuzz (libFuzzer, clang, ${VMC_FUZZ_SECONDS:-30}s per target)"
+  echo "== fuzz (libFuzzer, clang, every target ${VMC_FUZZ_SECONDS:-60}s; docs/fuzzing.md)"
   build "$BUILD_DIR-fuzz" -DCMAKE_C_COMPILER=clang\
         -DVMC_FUZZ=ON -DVMC_TESTS=OFF
-  bash tests/fuzz/run.sh "$BUILD_DIR-fuzz" "${VMC_FUZZ_SECONDS:-30}"
+  bash tests/fuzz/run.sh "$BUILD_DIR-fuzz" "${VMC_FUZZ_SECONDS:-60}"
   ;;
 *)
   echo "usage: $0 demo|test" >&2
