@@ -97,22 +97,6 @@ static json_object *key(json_object *o, const char *k)
 	return v;
 }
 
-/* 1 if a refuted finding's QEMU message appears in QEMU's error lines. */
-static int names_cause(const vmc_report *r, json_object *lines)
-{
-	size_t i, j;
-
-	for (i = 0; i < vmc_report_finding_count(r); i++) {
-		const vmc_finding *f = vmc_report_finding(r, i);
-		const char *q = vmc_finding_qemu_error(f);
-		if (vmc_finding_status(f) != VMC_FINDING_REFUTED || !q)
-			continue;
-		for (j = 0; j < json_object_array_length(lines); j++)
-			if (strstr(json_object_get_string(json_object_array_get_idx(lines, j)), q))
-				return 1;
-	}
-	return 0;
-}
 
 typedef struct known {
 	char **ids;
@@ -188,7 +172,7 @@ static void test_oracle__verdicts_match_qemu(void **state)
 		ok = accepted ? v == VMC_VERDICT_COMPATIBLE : v == VMC_VERDICT_INCOMPATIBLE;
 		if (!accepted) {
 			rejected++;
-			cause = names_cause(r, key(c, "error_lines"));
+			cause = vmc_test_names_cause(r, key(c, "error_lines"));
 			named += cause;
 		}
 		agree += ok;

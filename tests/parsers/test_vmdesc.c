@@ -22,28 +22,6 @@
 
 /* Decompressed copy of fixtures/<rel>.xz (the fixtures_raw setup test makes
  * it; made here too so the binary also runs outside ctest). */
-static uint8_t *load_fixture(const char *rel, size_t *len)
-{
-	char *raw = vmc_test_fixture_raw(rel);
-	uint8_t *data;
-
-	if (!vmc_test_exists(raw)) {
-		char *src = vmc_test_fixture(rel);
-		char cmd[4096];
-		int status;
-		char *out;
-
-		snprintf(cmd, sizeof(cmd), "mkdir -p \"$(dirname '%s')\" && xz -dc '%s.xz' > '%s'", raw,
-			 src, raw);
-		out = vmc_test_run(cmd, &status);
-		free(out);
-		free(src);
-		assert_int_equal(status, 0);
-	}
-	data = vmc_test_slurp(raw, len);
-	free(raw);
-	return data;
-}
 
 static uint32_t be32(const uint8_t *p)
 {
@@ -116,7 +94,7 @@ static const vmc__vmdesc_field *field_named(const vmc__vmdesc_vmsd *v, const cha
 static void test_vmdesc__qemu72_i440fx(void **state)
 {
 	size_t len, jlen, joff;
-	uint8_t *data = load_fixture("qemu-7.2/i440fx-generic.mig", &len);
+	uint8_t *data = vmc_test_load_raw("qemu-7.2/i440fx-generic.mig", &len);
 	vmc_ctx *ctx = new_ctx(0);
 	vmc__vmdesc *d;
 	const vmc__vmdesc_device *dev;
@@ -233,7 +211,7 @@ static void test_vmdesc__all_fixtures(void **state)
 		vmc__vmdesc *d;
 
 		snprintf(rel, sizeof(rel), "qemu-7.2/%s.mig", names[i]);
-		data = load_fixture(rel, &len);
+		data = vmc_test_load_raw(rel, &len);
 		joff = find_vmdesc(data, len, &jlen);
 		assert_int_equal(vmc__vmdesc_parse(&d, ctx, data + joff, jlen, joff), VMC_OK);
 		assert_true(vmc__vmdesc_device_count(d) > 30);
@@ -429,7 +407,7 @@ static void test_vmdesc__shape_errors(void **state)
 static void test_vmdesc__oom(void **state)
 {
 	size_t len, jlen, joff;
-	uint8_t *data = load_fixture("qemu-7.2/i440fx-generic.mig", &len);
+	uint8_t *data = vmc_test_load_raw("qemu-7.2/i440fx-generic.mig", &len);
 	long n;
 	int ok = 0;
 

@@ -1,5 +1,7 @@
 #include "fixtures.h"
 
+#include <json-c/json.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,4 +128,41 @@ vmc_allocator vmc_test_allocator(vmc_test_alloc *state)
 {
 	vmc_allocator al = {ta_malloc, ta_realloc, ta_free, state};
 	return al;
+}
+
+uint8_t *vmc_test_load_raw(const char *rel, size_t *len)
+{
+	char *raw = vmc_test_fixture_raw(rel);
+	uint8_t *data;
+
+	if (!vmc_test_exists(raw)) {
+		char *src = vmc_test_fixture(rel);
+		char cmd[4096];
+		int status;
+
+		snprintf(cmd, sizeof(cmd), "mkdir -p \"$(dirname '%s')\" && xz -dc '%s.xz' > '%s'",
+			 raw, src, raw);
+		free(vmc_test_run(cmd, &status));
+		free(src);
+		assert_int_equal(status, 0);
+	}
+	data = vmc_test_slurp(raw, len);
+	free(raw);
+	return data;
+}
+
+int vmc_test_names_cause(const vmc_report *r, struct json_object *lines)
+{
+	size_t i, j;
+
+	for (i = 0; i < vmc_report_finding_count(r); i++) {
+		const vmc_finding *f = vmc_report_finding(r, i);
+		const char *q = vmc_finding_qemu_error(f);
+		if (vmc_finding_status(f) != VMC_FINDING_REFUTED || !q)
+			continue;
+		for (j = 0; j < json_object_array_length(lines); j++)
+			if (strstr(json_object_get_string(json_object_array_get_idx(lines, j)), q))
+				return 1;
+	}
+	return 0;
 }

@@ -15,6 +15,13 @@
 char *vmc_test_fixture(const char *rel);
 /* Path of the raw (decompressed) copy of fixtures/<rel>.xz; malloc'd. */
 char *vmc_test_fixture_raw(const char *rel);
+/* The bytes of the raw (decompressed) copy of fixtures/<rel>.xz, made on
+ * first use; malloc'd. */
+uint8_t *vmc_test_load_raw(const char *rel, size_t *len);
+/* 1 if a refuted finding of r carries a QEMU message that appears in one of
+ * QEMU's error lines (a JSON array of strings: the oracle matrix). */
+struct json_object;
+int vmc_test_names_cause(const vmc_report *r, struct json_object *lines);
 /* 1 if the file exists. */
 int vmc_test_exists(const char *path);
 /* Read a whole (small) file; malloc'd, *len set.  Fails the test on error. */

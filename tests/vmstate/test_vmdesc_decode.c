@@ -44,28 +44,6 @@ static const char *const fixture_names[] = {
 
 /* ---- test-local stream scanner ---------------------------------------- */
 
-static uint8_t *load_fixture(const char *rel, size_t *len)
-{
-	char *raw = vmc_test_fixture_raw(rel);
-	uint8_t *data;
-
-	if (!vmc_test_exists(raw)) {
-		char *src = vmc_test_fixture(rel);
-		char cmd[4096];
-		int status;
-		char *out;
-
-		snprintf(cmd, sizeof(cmd), "mkdir -p \"$(dirname '%s')\" && xz -dc '%s.xz' > '%s'", raw,
-			 src, raw);
-		out = vmc_test_run(cmd, &status);
-		free(out);
-		free(src);
-		assert_int_equal(status, 0);
-	}
-	data = vmc_test_slurp(raw, len);
-	free(raw);
-	return data;
-}
 
 static uint32_t be32(const uint8_t *p)
 {
@@ -111,7 +89,7 @@ static void stream_open(stream *s, const char *name)
 
 	memset(s, 0, sizeof(*s));
 	snprintf(rel, sizeof(rel), "qemu-7.2/%s.mig", name);
-	s->data = load_fixture(rel, &s->len);
+	s->data = vmc_test_load_raw(rel, &s->len);
 	s->vmdesc_tag = find_vmdesc(s->data, s->len);
 	assert_int_equal(vmc_ctx_new(&s->ctx, NULL), VMC_OK);
 	assert_int_equal(vmc__vmdesc_parse(&s->desc, s->ctx, s->data + s->vmdesc_tag + 5,
