@@ -17,7 +17,7 @@ JOBS=${JOBS:-$(nproc)}
 
 # Build and test dependencies: all Debian 12 packages.
 BUILD_PKGS=(cmake make gcc g++ pkg-config xz-utils zlib1g-dev libbz2-dev liblzma-dev
-            libzstd-dev libjson-c-dev libyaml-dev libcmocka-dev)
+            libzstd-dev libjson-c-dev libyaml-dev libxml2-dev libcmocka-dev)
 # Tests also use real QEMU (fixture/oracle tests), clang + libFuzzer, and the
 # compressors that make container fixtures.
 TEST_PKGS=(clang libclang-rt-14-dev qemu-system-x86 python3 gzip bzip2 zstd lzop)
