@@ -23,50 +23,10 @@
 
 #include "lib/ctx.h"
 #include "parsers/config.h"
+#include "config_render.h"
 
 /* ---- helpers ---------------------------------------------------------- */
 
-/* The config as text, one fact per line (malloc'd); same format as
- * test_config_xml.c. */
-static char *render(const vmc__config *cfg)
-{
-	char *buf = NULL;
-	size_t len = 0, i, j;
-	FILE *f = open_memstream(&buf, &len);
-
-	assert_non_null(f);
-	fprintf(f, "machine=%s accel=%s ram=%llu smp=%u flags=%u\n",
-		cfg->machine ? cfg->machine : "-", cfg->accel ? cfg->accel : "-",
-		(unsigned long long)cfg->ram_bytes, cfg->smp_cpus, cfg->flags);
-	for (i = 0; i < cfg->nmachine_props; i++)
-		fprintf(f, "machine %s=%s\n", cfg->machine_props[i].key, cfg->machine_props[i].value);
-	for (i = 0; i < cfg->nglobals; i++)
-		fprintf(f, "global %s=%s\n", cfg->globals[i].key, cfg->globals[i].value);
-	for (i = 0; i < cfg->nbackends; i++) {
-		const vmc__cfg_backend *b = &cfg->backends[i];
-
-		fprintf(f, "-%s %s,id=%s", b->kind, b->type ? b->type : "-", b->id);
-		for (j = 0; j < b->nprops; j++)
-			fprintf(f, ",%s=%s", b->props[j].key, b->props[j].value);
-		fprintf(f, "\n");
-	}
-	for (i = 0; i < cfg->ndevices; i++) {
-		const vmc__cfg_device *d = &cfg->devices[i];
-
-		fprintf(f, "-device %s", d->driver);
-		if (d->id)
-			fprintf(f, ",id=%s", d->id);
-		for (j = 0; j < d->nprops; j++)
-			fprintf(f, ",%s=%s", d->props[j].key, d->props[j].value);
-		fprintf(f, " [%s]\n", d->origin);
-	}
-	for (i = 0; i < cfg->nignored; i++)
-		fprintf(f, "ignored %s\n", cfg->ignored[i]);
-	for (i = 0; i < cfg->nunmapped; i++)
-		fprintf(f, "unmapped %s\n", cfg->unmapped[i]);
-	fclose(f);
-	return buf;
-}
 
 /* Parse a string and compare its rendering with expect. */
 static void check_string(const char *text, const char *expect)
@@ -80,7 +40,7 @@ static void check_string(const char *text, const char *expect)
 	rc = vmc__config_parse_string(&cfg, ctx, text, "cmd");
 	if (rc != VMC_OK)
 		fail_msg("'%s': %d %s", text, rc, vmc_error_last(ctx)->message);
-	got = render(cfg);
+	got = vmc_test_render_config(cfg);
 	if (strcmp(got, expect) != 0)
 		fail_msg("'%s': got\n%s\nexpected\n%s", text, got, expect);
 	free(got);
@@ -266,7 +226,7 @@ static void test_config__q35_generic(void **state)
 	argv = json_argv(o, &argc);
 	assert_int_equal(vmc_ctx_new(&ctx, NULL), VMC_OK);
 	assert_int_equal(vmc__config_parse_argv(&cfg, ctx, argv, argc, "q35-generic"), VMC_OK);
-	got = render(cfg);
+	got = vmc_test_render_config(cfg);
 	assert_string_equal(
 		got,
 		"machine=pc-q35-7.2 accel=tcg ram=33554432 smp=0 flags=1\n"
