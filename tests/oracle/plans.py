@@ -164,13 +164,20 @@ def booted_template(bus):
 
 
 def booted_config(p, qv, bus, vary_family=None, props=(), flavour="generic",
-                  machine=None, variant=None, source=False):
-    """A 7-device config of the booted fixture's command line.  source=True:
-    the fixture itself (its stream is the fixture's)."""
+                  machine=None, variant=None, source=False, all_props=(), extra=(),
+                  boot=False, tag=None):
+    """A 7-device config of the booted fixture's command line.
+    source=True: the committed fixture itself (its stream is the fixture's).
+    boot=True: a guest the generator boots itself (7.2 fixture command line
+    plus all_props on every virtio device and extra after -machine), saved
+    into the page store (stream.py put_paged).  tag names the
+    all_props/extra setting in the id."""
     mfam = "i440fx" if bus.startswith("i440fx") else "q35"
-    mach = machine or ("pc-%s-7.2" % mfam)
+    mach = machine or ("pc-%s-%s" % (mfam, qv))
     cid = "%s_%s_booted7" % (qv, bus)
-    if source:
+    if tag:
+        cid += "+" + tag
+    if source or boot:
         cid += "+booted"
     if variant:
         cid += "+" + variant
@@ -183,6 +190,7 @@ def booted_config(p, qv, bus, vary_family=None, props=(), flavour="generic",
             "type": None, "flavour_props": [], "props": list(props), "slot": None,
             "variant": variant, "template": booted_template(bus),
             "booted_from": BOOTED_FIXTURES[bus] if source else None,
+            "boot": boot, "all_props": list(all_props), "extra": list(extra),
         }
     return cid
 
@@ -205,6 +213,7 @@ def add_booted(p, host_qv, bins):
         mfam = "i440fx" if bus.startswith("i440fx") else "q35"
         d = booted_config(p, host_qv, bus, machine="pc-%s-7.1" % mfam)
         p.case("booted", src, d)
+        booted_more(p, host_qv, bus, bins)
         # the same guest into newer QEMUs on the same machine type
         for v, path in sorted(bins.items()):
             if v == host_qv or version_key(v) < version_key(host_qv):
@@ -212,6 +221,56 @@ def add_booted(p, host_qv, bins):
             if "pc-%s-7.2" % mfam in machines(path):
                 d = booted_config(p, v, bus, machine="pc-%s-7.2" % mfam)
                 p.case("booted-xver", src, d)
+
+
+BOOT_APPEND = ("console=ttyS0 quiet nokaslr panic=-1 init_on_free=1 "
+               "mitigations=off rdinit=/init")  # as fixtures/generate
+
+
+def boot_argv(spec, qemu, qmp_fd, ser_fd, kit):
+    """The argv that boots a booted source: booted_argv plus COM1 on a
+    socketpair and the fixtures' kernel, initramfs and command line."""
+    argv = booted_argv(spec, qemu, qmp_fd, None)
+    i = argv.index("null,id=ser0")
+    argv[i] = "socket,id=ser0,fd=%d,server=off" % ser_fd
+    return argv + ["-kernel", kit["vmlinuz"], "-initrd", kit["initramfs"],
+                   "-append", BOOT_APPEND]
+
+
+def booted_more(p, hv, bus, bins):
+    """Guests booted by the generator itself (stored in the page store):
+    send-configuration=off (machine type changes without a configuration
+    section), packed=on on every device, and a QEMU 10.0 guest."""
+    mfam = "i440fx" if bus.startswith("i440fx") else "q35"
+    # 1. send-configuration=off: pc-*-7.2 -> pc-*-7.1 drops queue_reset
+    #    (hw_compat_7_1) while QEMU no longer compares machine types
+    src = booted_config(p, hv, bus, extra=SC_OFF, boot=True, tag="sc=off")
+    p.case("booted-self", src, booted_config(p, hv, bus, extra=SC_OFF, tag="sc=off"))
+    p.case("booted", src, booted_config(p, hv, bus, extra=SC_OFF, tag="sc=off",
+                                        machine="pc-%s-7.1" % mfam))
+    for fam in ("blk", "net", "rng"):
+        p.case("booted", src, booted_config(p, hv, bus, fam, ["queue_reset=off"], extra=SC_OFF,
+                                            tag="sc=off", variant=fam + ":queue_reset=off"))
+    for v in ("10.0", "11.1"):
+        if v in bins:
+            p.case("booted-xver", src, booted_config(p, v, bus, extra=SC_OFF, tag="sc=off"))
+            p.case("booted-xver", src, booted_config(p, v, bus, extra=SC_OFF, tag="sc=off",
+                                                     machine="pc-%s-7.2" % mfam))
+    # 2. packed=on everywhere: a destination without it on one device
+    src = booted_config(p, hv, bus, all_props=["packed=on"], boot=True, tag="packed")
+    p.case("booted-self", src, booted_config(p, hv, bus, all_props=["packed=on"],
+                                             tag="packed"))
+    for fam in FAMS:
+        p.case("booted", src, booted_config(p, hv, bus, fam, ["packed=off"],
+                                            all_props=["packed=on"], tag="packed",
+                                            variant=fam + ":packed=off"))
+    # 3. a QEMU 10.0 guest: into 11.1 (Debian's builds differ in queue sizes)
+    if "10.0" in bins and "11.1" in bins:
+        src = booted_config(p, "10.0", bus, boot=True)
+        p.case("booted-self", src, booted_config(p, "10.0", bus))
+        p.case("booted-xver", src, booted_config(p, "11.1", bus, machine="pc-%s-10.0" % mfam))
+        p.case("booted", src, booted_config(p, "10.0", bus, "blk", ["event_idx=off"],
+                                            variant="blk:event_idx=off"))
 
 
 def booted_argv(spec, qemu, qmp_fd, backend_props):
@@ -229,11 +288,17 @@ def booted_argv(spec, qemu, qmp_fd, backend_props):
         a = t[i]
         if a == "-machine":
             # x-events: the incoming side reports MIGRATION events (generate)
-            out += ["-machine", spec["machine"], "-global", "migration.x-events=on"]
+            out += (["-machine", spec["machine"], "-global", "migration.x-events=on"]
+                    + spec.get("extra", []))
+            i += 2
+            continue
+        if a == "-device" and spec.get("all_props") and t[i + 1].startswith("virtio-") \
+                and not (dev_id and (",id=%s," % dev_id) in t[i + 1]):
+            out += ["-device", ",".join([t[i + 1]] + spec["all_props"])]
             i += 2
             continue
         if a == "-device" and dev_id and (",id=%s," % dev_id) in t[i + 1]:
-            opts = t[i + 1].split(",")
+            opts = t[i + 1].split(",") + list(spec.get("all_props", []))
             qom = opts[0]
             if spec["flavour"] in ("transitional", "non-transitional"):
                 qom += "-" + spec["flavour"]

@@ -6,6 +6,7 @@
   tests/oracle/stream.py list                     config ids with a stored stream
   tests/oracle/stream.py check                    reassemble every stream, verify sha256
   tests/oracle/stream.py split FILE               show where a stream would be cut (debug)
+  tests/oracle/stream.py repack                   rewrite the booted guests' page store as one pack
 
 Storage (all under tests/oracle/):
   streams/<CONFIG_ID>.json   manifest: stream sha256/size, exact QEMU argv, and
@@ -67,9 +68,10 @@ def locate_vmdesc(d):
     return None
 
 
-def _ram_payload(d, pos, cuts):
+def _ram_payload(d, pos, cuts, pages=None):
     """Parse RAM records from pos up to and including the EOS record; add cut
-    points at each block switch.  Returns the offset after EOS."""
+    points at each block switch; append the offset of every 4 KiB PAGE
+    payload to `pages` (a list) if given.  Returns the offset after EOS."""
     while True:
         rec = pos
         w = _be64(d, pos)
@@ -90,6 +92,8 @@ def _ram_payload(d, pos, cuts):
             if flags & F_ZERO:
                 pos += 1
             elif flags & F_PAGE:
+                if pages is not None:
+                    pages.append(pos)
                 pos += PAGE
             elif flags & F_XBZRLE:
                 pos += 3 + struct.unpack_from(">H", d, pos + 1)[0]
@@ -129,7 +133,7 @@ def _vmdesc_cuts(d, vm, cuts):
                 cuts.add(base + i)
 
 
-def cut_points(d, recs=None):
+def cut_points(d, recs=None, pages=None):
     """Sorted offsets (exclusive of 0 and len) where the stream is cut.
     If recs is a list, (record type byte, offset) of every top-level record
     is appended to it."""
@@ -179,7 +183,7 @@ def cut_points(d, recs=None):
                 body = pos + 6 + n + 8
                 if idstr == "ram":
                     ram_ids.add(sid)
-                    pos = _ram_payload(d, body, cuts) + 5
+                    pos = _ram_payload(d, body, cuts, pages) + 5
                     continue
                 if t == 0x01:
                     raise SplitError("unknown iterative section %r" % idstr)
@@ -205,7 +209,7 @@ def cut_points(d, recs=None):
                 sid = _be32(d, pos + 1)
                 if sid not in ram_ids:
                     raise SplitError("PART/END of unknown section %d" % sid)
-                pos = _ram_payload(d, pos + 5, cuts) + 5
+                pos = _ram_payload(d, pos + 5, cuts, pages) + 5
             elif t == 0x08:
                 pos += 5 + struct.unpack_from(">H", d, pos + 3)[0]
             else:
@@ -294,7 +298,9 @@ def load_manifest(config_id):
 
 def assemble(config_id):
     m = load_manifest(config_id)
-    if m.get("external"):
+    if m.get("paged"):
+        data = assemble_paged(m["paged"])
+    elif m.get("external"):
         # a stream committed elsewhere in the repository (the booted
         # fixtures, fixtures/qemu-7.2/*-booted.mig.xz): not stored twice
         with open(os.path.join(ROOT, m["external"]), "rb") as f:
@@ -304,6 +310,207 @@ def assemble(config_id):
     if len(data) != m["stream_size"] or hashlib.sha256(data).hexdigest() != m["stream_sha256"]:
         raise RuntimeError("%s: reassembled stream does not match its sha256" % config_id)
     return data
+
+
+# ---------------------------------------------------------------------------
+# page store, for booted guests: their RAM is ~50 MB of non-zero pages, mostly
+# the same kernel pages in every boot.  A booted stream is stored as
+#   skeleton  the stream with every 4 KiB PAGE payload cut out (one chunk)
+#   pagelist  per cut, in order: be32 offset in the skeleton (delta from the
+#             previous cut), u8 pack number, be32 page index in that pack
+#   packs     where pages come from: "fx:<path>" = the PAGE payloads, in
+#             stream order, of a committed booted fixture (fixtures/...mig.xz,
+#             never stored twice), or "pages/<sha256>.xz" = concatenated new
+#             pages, written once and never changed
+# Reassembly splices the pages back and is checked against the sha256.
+
+PAGES = os.path.join(HERE, "pages")
+FIXTURE_PACKS = ["fixtures/qemu-7.2/i440fx-booted.mig.xz",
+                 "fixtures/qemu-7.2/q35-booted.mig.xz"]
+_packs = {}
+
+
+def page_offsets(d):
+    pages = []
+    cut_points(d, pages=pages)
+    return pages
+
+
+def load_pack(ref):
+    """List of 4 KiB pages of pack `ref` (cached)."""
+    if ref not in _packs:
+        if ref.startswith("fx:"):
+            with open(os.path.join(ROOT, ref[3:]), "rb") as f:
+                d = lzma.decompress(f.read())
+            _packs[ref] = [d[o:o + PAGE] for o in page_offsets(d)]
+        else:
+            with open(os.path.join(HERE, ref), "rb") as f:
+                d = lzma.decompress(f.read())
+            if "pages/" + hashlib.sha256(d).hexdigest() + ".xz" != ref:
+                raise RuntimeError("page pack %s is corrupt" % ref)
+            _packs[ref] = [d[i:i + PAGE] for i in range(0, len(d), PAGE)]
+    return _packs[ref]
+
+
+def pack_refs():
+    refs = ["fx:" + p for p in FIXTURE_PACKS]
+    if os.path.isdir(PAGES):
+        refs += sorted("pages/" + f for f in os.listdir(PAGES) if f.endswith(".xz"))
+    return refs
+
+
+def put_paged(data):
+    """Store `data` (a booted stream) as skeleton + pagelist + packs.
+    Returns (manifest "paged" dict, bytes of new files)."""
+    offs = page_offsets(data)
+    refs = pack_refs()
+    index = {}
+    for ri, ref in enumerate(refs):
+        for pi, pg in enumerate(load_pack(ref)):
+            index.setdefault(hashlib.sha256(pg).digest(), (ri, pi))
+    new_pages, new_index = [], {}
+    used, plist, skel, last = [], [], [], 0
+    for o in offs:
+        pg = data[o:o + PAGE]
+        h = hashlib.sha256(pg).digest()
+        if h in index:
+            ri, pi = index[h]
+            ref = refs[ri]
+        else:
+            if h not in new_index:
+                new_index[h] = len(new_pages)
+                new_pages.append(pg)
+            ref, pi = None, new_index[h]
+        skel.append(data[last:o])
+        plist.append((len(b"".join(skel[-1:])), ref, pi))
+        last = o + PAGE
+    skel.append(data[last:])
+    new = 0
+    new_ref = None
+    if new_pages:
+        blob = b"".join(new_pages)
+        new_ref = "pages/" + hashlib.sha256(blob).hexdigest() + ".xz"
+        path = os.path.join(HERE, new_ref)
+        if not os.path.exists(path):
+            os.makedirs(PAGES, exist_ok=True)
+            z = lzma.compress(blob, preset=9 | lzma.PRESET_EXTREME)
+            with open(path + ".tmp", "wb") as f:
+                f.write(z)
+            os.replace(path + ".tmp", path)
+            new += len(z)
+        _packs[new_ref] = new_pages
+    packs = []
+    out = bytearray()
+    for delta, ref, pi in plist:
+        ref = ref or new_ref
+        if ref not in packs:
+            packs.append(ref)
+        out += struct.pack(">IBI", delta, packs.index(ref), pi)
+    sk, n1 = put_chunks_single(b"".join(skel))
+    pl, n2 = put_chunks_single(bytes(out))
+    paged = {"skeleton": sk, "pagelist": pl, "packs": packs, "pages": len(offs),
+             "new_pages": len(new_pages)}
+    if assemble_paged(paged) != data:
+        raise RuntimeError("paged round trip mismatch")
+    return paged, new + n1 + n2
+
+
+def repack():
+    """Rewrite the page store as ONE pack holding every page the paged
+    streams need that no fixture has, interleaved by position so that the
+    same guest address of different boots is adjacent (xz then finds the
+    near-identical pages).  Every stream is reassembled before and after and
+    compared; old packs are removed.  Returns (old bytes, new bytes)."""
+    ids = [c for c in list_ids() if load_manifest(c).get("paged")]
+    datas = {c: assemble(c) for c in ids}
+    fx = ["fx:" + p for p in FIXTURE_PACKS]
+    index = {}
+    for ri, ref in enumerate(fx):
+        for pi, pg in enumerate(load_pack(ref)):
+            index.setdefault(hashlib.sha256(pg).digest(), (ref, pi))
+    per = {}
+    for c in ids:
+        d = datas[c]
+        per[c] = [(o, d[o:o + PAGE]) for o in page_offsets(d)]
+    new_pages, new_index = [], {}
+    for k in range(max(len(v) for v in per.values())):
+        for c in ids:
+            if k < len(per[c]):
+                pg = per[c][k][1]
+                h = hashlib.sha256(pg).digest()
+                if h not in index and h not in new_index:
+                    new_index[h] = len(new_pages)
+                    new_pages.append(pg)
+    blob = b"".join(new_pages)
+    ref = "pages/" + hashlib.sha256(blob).hexdigest() + ".xz"
+    old = {r for c in ids for r in load_manifest(c)["paged"]["packs"] if not r.startswith("fx:")}
+    old_bytes = sum(os.path.getsize(os.path.join(HERE, r)) for r in old)
+    old_lists = {load_manifest(c)["paged"]["pagelist"] for c in ids}
+    path = os.path.join(HERE, ref)
+    if not os.path.exists(path):
+        z = lzma.compress(blob, preset=9 | lzma.PRESET_EXTREME)
+        with open(path + ".tmp", "wb") as f:
+            f.write(z)
+        os.replace(path + ".tmp", path)
+    _packs[ref] = new_pages
+    for c in ids:
+        m = load_manifest(c)
+        packs, out, last = [], bytearray(), 0
+        skel_len = 0
+        for o, pg in per[c]:
+            h = hashlib.sha256(pg).digest()
+            r, pi = index[h] if h in index else (ref, new_index[h])
+            if r not in packs:
+                packs.append(r)
+            delta = o - last
+            out += struct.pack(">IBI", delta, packs.index(r), pi)
+            last = o + PAGE
+            skel_len += delta
+        pl, _ = put_chunks_single(bytes(out))
+        paged = dict(m["paged"], pagelist=pl, packs=packs,
+                     new_pages=sum(1 for _o, pg in per[c]
+                                   if hashlib.sha256(pg).digest() not in index))
+        if assemble_paged(paged) != datas[c]:
+            raise RuntimeError("%s: repack round trip mismatch" % c)
+        m["paged"] = paged
+        data = json.dumps(m, indent=1, sort_keys=True) + "\n"
+        with open(manifest_path(c) + ".tmp", "w") as f:
+            f.write(data)
+        os.replace(manifest_path(c) + ".tmp", manifest_path(c))
+    for r in old - {ref}:
+        os.unlink(os.path.join(HERE, r))
+    for h in old_lists - {load_manifest(c)["paged"]["pagelist"] for c in ids}:
+        if os.path.exists(chunk_path(h)):
+            os.unlink(chunk_path(h))
+    return old_bytes, os.path.getsize(path)
+
+
+def put_chunks_single(c):
+    """Store c as one chunk file; returns (sha256, new bytes)."""
+    h = hashlib.sha256(c).hexdigest()
+    p = chunk_path(h)
+    if os.path.exists(p):
+        return h, 0
+    os.makedirs(os.path.dirname(p), exist_ok=True)
+    z = lzma.compress(c, preset=9 | lzma.PRESET_EXTREME)
+    with open(p + ".tmp", "wb") as f:
+        f.write(z)
+    os.replace(p + ".tmp", p)
+    return h, len(z)
+
+
+def assemble_paged(paged):
+    skel = read_chunk(paged["skeleton"])
+    pl = read_chunk(paged["pagelist"])
+    packs = [load_pack(r) for r in paged["packs"]]
+    out, pos = [], 0
+    for i in range(0, len(pl), 9):
+        delta, pk, pi = struct.unpack_from(">IBI", pl, i)
+        out.append(skel[pos:pos + delta])
+        out.append(packs[pk][pi])
+        pos += delta
+    out.append(skel[pos:])
+    return b"".join(out)
 
 
 def list_ids():
@@ -319,8 +526,11 @@ def check_all(verbose=False):
     for cid in ids:
         try:
             assemble(cid)
-            used.update(e for e in load_manifest(cid)["chunks"]
-                        if not e.startswith("="))
+            man = load_manifest(cid)
+            used.update(e for e in man["chunks"] if not e.startswith("="))
+            if man.get("paged"):
+                used.update((man["paged"]["skeleton"], man["paged"]["pagelist"]))
+                used.update(r for r in man["paged"]["packs"] if not r.startswith("fx:"))
             if verbose:
                 print("ok  %s" % cid)
         except Exception as e:  # noqa: BLE001 - report and continue
@@ -330,6 +540,8 @@ def check_all(verbose=False):
     if os.path.isdir(CHUNKS):
         for dp, _dn, fns in os.walk(CHUNKS):
             stored.update(f[:-3] for f in fns if f.endswith(".xz"))
+    if os.path.isdir(PAGES):
+        stored.update("pages/" + f for f in os.listdir(PAGES) if f.endswith(".xz"))
     orphans = stored - used
     print("%d streams verified, %d bad; %d chunks stored, %d unreferenced"
           % (len(ids) - bad, bad, len(stored), len(orphans)))
@@ -350,6 +562,10 @@ def main(argv):
     if argv == ["list"]:
         for cid in list_ids():
             print(cid)
+        return 0
+    if argv == ["repack"]:
+        a, b = repack()
+        print("page store: %d bytes in the old packs, %d in the new one" % (a, b))
         return 0
     if argv and argv[0] == "check":
         bad, _ = check_all("-v" in argv)
