@@ -124,8 +124,10 @@ void vmc_oracle_tally_print(FILE *f, const char *what, const vmc_oracle_tally *t
 	size_t s[7] = {0}, i;
 
 	for (i = 0; i < VMC_ORACLE_PARTS; i++) {
-		line(f, what, vmc_oracle_part_names[i], t->total[i], t->agree[i], t->rejected[i],
-		     t->named[i], t->wrong_compatible[i], t->wrong_incompatible[i], t->unknown[i]);
+		if (t->total[i])
+			line(f, what, vmc_oracle_part_names[i], t->total[i], t->agree[i],
+			     t->rejected[i], t->named[i], t->wrong_compatible[i],
+			     t->wrong_incompatible[i], t->unknown[i]);
 		s[0] += t->total[i];
 		s[1] += t->agree[i];
 		s[2] += t->rejected[i];

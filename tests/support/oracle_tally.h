@@ -47,7 +47,8 @@ typedef struct vmc_oracle_tally {
 void vmc_oracle_tally_add(vmc_oracle_tally *t, int part, int accepted, uint32_t verdict,
 			  int agree, int cause_named);
 /* "<what> <part>: N cases, A agree (P%); R rejections, C name QEMU's cause;
- * W refused by QEMU but called compatible; U unknown" per part + total. */
+ * W refused by QEMU but called compatible; U unknown" per part that has
+ * cases, then the total. */
 void vmc_oracle_tally_print(FILE *f, const char *what, const vmc_oracle_tally *t);
 
 #endif
