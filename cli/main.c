@@ -229,6 +229,8 @@ int main(int argc, char **argv)
 		return cmd_prove(argc - 2, argv + 2);
 	if (strcmp(argv[1], "harvest") == 0)
 		return cmd_harvest(argc - 2, argv + 2);
+	if (strcmp(argv[1], "profiles") == 0)
+		return cmd_profiles(argc - 2, argv + 2);
 	fprintf(stderr, "vmcompat: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return EXIT_USAGE;
