@@ -459,7 +459,8 @@ int cli_qemu_resolve(cli_qemu *q, vmc_ctx *ctx, const char *arg, const char *opt
 		rc = vmc_profile_read_path(&q->profile, ctx, path, "file");
 		if (rc < 0) {
 			cli_report_error(ctx, path);
-			rc = cli_exit_status(rc);
+			/* a user's file that is no profile is bad input, not a bug */
+			rc = rc == VMC_ESCHEMA ? EXIT_MALFORMED : cli_exit_status(rc);
 		} else {
 			rc = set_reason(q, "%s %s", option, path);
 		}
