@@ -19,6 +19,7 @@ static void print_text(FILE *out, const vmc_report *r, const char *src, const ch
 		vmc_verdict_name(vmc_report_verdict(r)), counts[VMC_FINDING_REFUTED],
 		counts[VMC_FINDING_UNKNOWN], counts[VMC_FINDING_WARNING]);
 	fprintf(out, "source:      %s\ndestination: %s\n", src, dst);
+	cli_print_qemu_text(out, r); /* which QEMU, profile and rules (cli/profiles.c) */
 	for (i = 0; i < n; i++) {
 		const vmc_finding *f = vmc_report_finding(r, i);
 		uint64_t off, len;
@@ -55,6 +56,7 @@ static int print_json(FILE *out, const vmc_report *r, const char *src, const cha
 	json_object_object_add(root, "format", json_object_new_int(1));
 	json_object_object_add(root, "source", json_object_new_string(src));
 	json_object_object_add(root, "destination", json_object_new_string(dst));
+	cli_qemu_json(root, r);
 	json_object_object_add(root, "verdict",
 			       json_object_new_string(vmc_verdict_name(vmc_report_verdict(r))));
 	for (i = 0; i < n; i++) {
@@ -126,15 +128,23 @@ static int check_target(const char *src, const char *target, const char *tqemu, 
 	vmc_stream *s = NULL;
 	vmc_config *tc = NULL;
 	vmc_report *r = NULL;
+	cli_qemu tq;
 	vmc_ctx *ctx;
 	int rc, status;
 
 	po.flags = flags;
-	po.target_qemu = tqemu;
-	po.source_qemu = tqemu;
 	rc = vmc_ctx_new(&ctx, NULL);
 	if (rc < 0)
 		return cli_exit_status(rc);
+	/* the destination's QEMU: --target-qemu, else the emulator on PATH */
+	status = cli_qemu_resolve(&tq, ctx, tqemu, "--target-qemu");
+	if (status != 0) {
+		vmc_ctx_free(ctx);
+		return status;
+	}
+	po.target_qemu = tq.version;
+	po.target_profile = tq.profile;
+	po.target_reason = tq.reason;
 	rc = read_stream(&s, ctx, src);
 	if (rc == VMC_OK)
 		rc = cli_read_config(&tc, ctx, target);
@@ -153,6 +163,7 @@ static int check_target(const char *src, const char *target, const char *tqemu, 
 	vmc_report_free(r);
 	vmc_config_free(tc);
 	vmc_stream_free(s);
+	cli_qemu_free(&tq);
 	vmc_ctx_free(ctx);
 	return status;
 }

@@ -39,4 +39,24 @@ int cli_read_config(vmc_config **out, vmc_ctx *ctx, const char *arg);
 /* `vmcompat harvest`: record an emulator profile by running QEMU. */
 int cmd_harvest(int argc, char **argv);
 
+/* Which QEMU a side answers for (cli/qemu_version.c, docs/prove.md). */
+typedef struct cli_qemu {
+	const char *version;  /* for vmc_prove_options.*_qemu, or NULL       */
+	vmc_profile *profile; /* for vmc_prove_options.*_profile, or NULL    */
+	char *reason;         /* for vmc_prove_options.*_reason (malloc'd)   */
+	char vbuf[32];
+} cli_qemu;
+/* arg: the --source-qemu/--target-qemu value (option names it), or NULL for
+ * the emulator on PATH.  0 or an exit status (message printed). */
+int cli_qemu_resolve(cli_qemu *q, vmc_ctx *ctx, const char *arg, const char *option);
+void cli_qemu_free(cli_qemu *q);
+/* ${XDG_CACHE_HOME:-$HOME/.cache}/vmcompat/profiles; 0, or -1 if neither. */
+int cli_profile_cache_dir(char *out, size_t cap);
+/* The report's "which QEMU" lines / JSON members (cli/profiles.c). */
+void cli_print_qemu_text(FILE *out, const vmc_report *r);
+struct json_object;
+void cli_qemu_json(struct json_object *root, const vmc_report *r);
+/* `vmcompat profiles`: the bundled and cached profiles. */
+int cmd_profiles(int argc, char **argv);
+
 #endif

@@ -17,6 +17,7 @@ static void usage(FILE *f)
 		"       vmcompat check SRC --against DST_REF [--destination-vmstate FILE]\n"
 		"                      [--json] [--all]\n"
 		"       vmcompat harvest --qemu BINARY [--out FILE] (docs/profiles.md)\n"
+		"       vmcompat profiles [--json]\n"
 		"       vmcompat check SRC --target CONFIG [--target-qemu V] [--json] [--all]\n"
 		"       vmcompat prove --source CONFIG --target CONFIG [--source-qemu V]\n"
 		"                      [--target-qemu V] [--json] [--all]\n"
@@ -45,6 +46,11 @@ static void usage(FILE *f)
 		"  string, @FILE, or a libvirt domain XML file), for every guest state, from\n"
 		"  the bundled emulator profiles and the rules (docs/prove.md); exit status\n"
 		"  as check.\n"
+		"  V: a QEMU version (7.2, 7.2.22), a QEMU binary or wrapper (harvested once,\n"
+		"  cached under ~/.cache/vmcompat/profiles), or a profile file; default: the\n"
+		"  qemu-system-x86_64 on PATH, else the newest bundled profile.\n"
+		"\n"
+		"profiles: the bundled and cached emulator profiles and their machine types.\n"
 		"\n"
 		"exit status: 0 ok, 64 usage, 65 malformed input or limit exceeded,\n"
 		"66 cannot open, 69 unsupported format, 70 internal error, 74 read error\n");
@@ -229,6 +235,8 @@ int main(int argc, char **argv)
 		return cmd_prove(argc - 2, argv + 2);
 	if (strcmp(argv[1], "harvest") == 0)
 		return cmd_harvest(argc - 2, argv + 2);
+	if (strcmp(argv[1], "profiles") == 0)
+		return cmd_profiles(argc - 2, argv + 2);
 	fprintf(stderr, "vmcompat: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return EXIT_USAGE;

@@ -79,8 +79,9 @@ int cli_read_config(vmc_config **out, vmc_ctx *ctx, const char *arg)
 int cmd_prove(int argc, char **argv)
 {
 	vmc_prove_options o = VMC_PROVE_OPTIONS_INIT;
-	const char *src = NULL, *dst = NULL;
+	const char *src = NULL, *dst = NULL, *sqemu = NULL, *tqemu = NULL;
 	vmc_config *sc = NULL, *dc = NULL;
+	cli_qemu sq, tq;
 	vmc_report *r = NULL;
 	vmc_ctx *ctx;
 	int json = 0, i, rc, status;
@@ -95,9 +96,9 @@ int cmd_prove(int argc, char **argv)
 		else if (strcmp(argv[i], "--target") == 0 && i + 1 < argc)
 			dst = argv[++i];
 		else if (strcmp(argv[i], "--source-qemu") == 0 && i + 1 < argc)
-			o.source_qemu = argv[++i];
+			sqemu = argv[++i];
 		else if (strcmp(argv[i], "--target-qemu") == 0 && i + 1 < argc)
-			o.target_qemu = argv[++i];
+			tqemu = argv[++i];
 		else {
 			fprintf(stderr, "vmcompat: unknown prove argument '%s'\n", argv[i]);
 			return EXIT_USAGE;
@@ -111,6 +112,24 @@ int cmd_prove(int argc, char **argv)
 	rc = vmc_ctx_new(&ctx, NULL);
 	if (rc < 0)
 		return cli_exit_status(rc);
+	/* Which QEMU (cli/qemu_version.c): the source's from --source-qemu or
+	 * the emulator on PATH; the destination's from --target-qemu, else the
+	 * source's (the library's default). */
+	memset(&tq, 0, sizeof(tq));
+	status = cli_qemu_resolve(&sq, ctx, sqemu, "--source-qemu");
+	if (status == 0 && tqemu)
+		status = cli_qemu_resolve(&tq, ctx, tqemu, "--target-qemu");
+	if (status != 0) {
+		cli_qemu_free(&sq);
+		vmc_ctx_free(ctx);
+		return status;
+	}
+	o.source_qemu = sq.version;
+	o.source_profile = sq.profile;
+	o.source_reason = sq.reason;
+	o.target_qemu = tq.version;
+	o.target_profile = tq.profile;
+	o.target_reason = tq.reason;
 	rc = cli_read_config(&sc, ctx, src);
 	if (rc == VMC_OK)
 		rc = cli_read_config(&dc, ctx, dst);
@@ -131,6 +150,8 @@ int cmd_prove(int argc, char **argv)
 	vmc_report_free(r);
 	vmc_config_free(sc);
 	vmc_config_free(dc);
+	cli_qemu_free(&sq);
+	cli_qemu_free(&tq);
 	vmc_ctx_free(ctx);
 	return status;
 }

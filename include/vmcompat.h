@@ -478,17 +478,62 @@ VMC_EXTERN int vmc_config_parse(vmc_config **out, vmc_ctx *ctx, const char *text
 				const char *origin);
 VMC_EXTERN void vmc_config_free(vmc_config *config);
 
+/*
+ * An emulator profile (docs/profiles.md): what one QEMU binary was observed
+ * to do.  The bundled ones are embedded in the library; others are files
+ * written by `vmcompat harvest`.  Immutable once loaded; free it before its
+ * context.
+ */
+typedef struct vmc_profile vmc_profile;
+
+/* Names of the bundled profiles ("5.2", "7.2", ...), oldest first,
+ * NULL-terminated; static storage. */
+VMC_EXTERN const char *const *vmc_profile_bundled_names(void);
+/* The bundled profile called name ("7.2").  VMC_OK, VMC_EINVAL (none of that
+ * name), VMC_ENOMEM. */
+VMC_EXTERN int vmc_profile_bundled(vmc_profile **out, vmc_ctx *ctx, const char *name);
+/* A profile file (YAML, or xz/gzip-compressed YAML).  origin says where it
+ * came from in reports ("cached harvest"); NULL: "file".  VMC_OK, VMC_EOPEN,
+ * VMC_EIO, VMC_ELIMIT (over 32 MiB), VMC_ESCHEMA (not a valid profile, with
+ * FILE:LINE), VMC_EMALFORMED, VMC_ENOMEM, VMC_EINVAL. */
+VMC_EXTERN int vmc_profile_read_path(vmc_profile **out, vmc_ctx *ctx, const char *path,
+				     const char *origin);
+VMC_EXTERN void vmc_profile_free(vmc_profile *profile);
+/* Borrowed from the profile.  name: "7.2" for a bundled one, else the path;
+ * origin: "bundled", "file" or the caller's; version: "7.2.22"; package:
+ * query-version's ("Debian 1:7.2+dfsg-7+deb12u18+b3", may be ""); binary:
+ * the path that was harvested. */
+VMC_EXTERN const char *vmc_profile_name(const vmc_profile *profile);
+VMC_EXTERN const char *vmc_profile_origin(const vmc_profile *profile);
+VMC_EXTERN const char *vmc_profile_version(const vmc_profile *profile);
+VMC_EXTERN const char *vmc_profile_package(const vmc_profile *profile);
+VMC_EXTERN const char *vmc_profile_binary(const vmc_profile *profile);
+/* Machine types (query-machines), in the profile's order. */
+VMC_EXTERN size_t vmc_profile_machine_count(const vmc_profile *profile);
+VMC_EXTERN const char *vmc_profile_machine_name(const vmc_profile *profile, size_t i);
+/* Its alias ("pc", "q35") or NULL. */
+VMC_EXTERN const char *vmc_profile_machine_alias(const vmc_profile *profile, size_t i);
+VMC_EXTERN int vmc_profile_machine_is_default(const vmc_profile *profile, size_t i);
+
 typedef struct vmc_prove_options {
 	unsigned version;        /* VMC_PROVE_OPTIONS_VERSION                   */
 	uint32_t flags;          /* VMC_CHECK_* (VMC_CHECK_KEEP_PROVED)          */
-	const char *source_qemu; /* profile of the source QEMU ("7.2"), or NULL:
-	                            the newest bundled profile                  */
-	const char *target_qemu; /* profile of the destination QEMU, or NULL:
-	                            the source's                                */
+	const char *source_qemu; /* the source's QEMU version ("7.2", "7.2.22"),
+	                            answered with the bundled profile of its
+	                            release line (docs/prove.md), or NULL: the
+	                            newest bundled profile                      */
+	const char *target_qemu; /* the destination's, or NULL: the source's    */
+	/* Options version 2: */
+	const vmc_profile *source_profile; /* a profile to use instead of
+	                                      source_qemu (borrowed), or NULL */
+	const vmc_profile *target_profile; /* likewise for the destination     */
+	const char *source_reason; /* why this QEMU, one line for the report
+	                              ("qemu-system-x86_64 on PATH ..."), or NULL */
+	const char *target_reason;
 } vmc_prove_options;
 
-#define VMC_PROVE_OPTIONS_VERSION 1
-#define VMC_PROVE_OPTIONS_INIT {VMC_PROVE_OPTIONS_VERSION, 0, 0, 0}
+#define VMC_PROVE_OPTIONS_VERSION 2
+#define VMC_PROVE_OPTIONS_INIT {VMC_PROVE_OPTIONS_VERSION, 0, 0, 0, 0, 0, 0, 0}
 
 /*
  * Would a destination started with `target` accept a migration from a VM
@@ -507,6 +552,28 @@ VMC_EXTERN int vmc_prove(vmc_report **out, vmc_ctx *ctx, const vmc_config *sourc
  * instead of a saved DST_REF stream). */
 VMC_EXTERN int vmc_check_stream_config(vmc_report **out, vmc_ctx *ctx, const vmc_stream *src,
 				       const vmc_config *target, const vmc_prove_options *opts);
+
+/*
+ * Which QEMU a proof answered for: one side (VMC_SIDE_*) and one key
+ * (VMC_QEMU_*), as text borrowed from the report, or NULL (a side that is
+ * a real stream, a report of vmc_check_streams, or a key with no value).
+ */
+#define VMC_SIDE_SOURCE 0u
+#define VMC_SIDE_DESTINATION 1u
+#define VMC_QEMU_REQUESTED 0u /* the version asked for ("7.2.22"), or NULL    */
+#define VMC_QEMU_REASON 1u    /* the caller's reason (source_reason)          */
+#define VMC_QEMU_MATCH 2u     /* "exact", "release-line", "stand-in",
+                                 "newest", "profile" (given), "none"          */
+#define VMC_QEMU_NOTE 3u      /* one line: how the profile was chosen        */
+#define VMC_QEMU_PROFILE 4u   /* profile name ("7.2") or file path            */
+#define VMC_QEMU_ORIGIN 5u    /* "bundled", "file", "cached harvest", ...     */
+#define VMC_QEMU_VERSION 6u   /* the profile's QEMU version ("7.2.22")        */
+#define VMC_QEMU_PACKAGE 7u   /* its build ("Debian 1:7.2+dfsg-7+deb12u18+b3") */
+#define VMC_QEMU_BINARY 8u    /* the binary it was harvested from            */
+#define VMC_QEMU_RULES 9u     /* the rule data used ("vmcompat 0.1.0 embedded
+                                 rules/...")                                  */
+#define VMC_QEMU_KEY_COUNT 10u
+VMC_EXTERN const char *vmc_report_qemu(const vmc_report *report, uint32_t side, uint32_t key);
 
 #ifdef __cplusplus
 }

@@ -21,12 +21,14 @@
  */
 #include "check.h"
 #include "pci_build.h"
+#include "profile_select.h"
 #include "synth.h"
 #include "topology.h"
 #include "../lib/data.h"
 #include "../parsers/profile.h"
 
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -94,6 +96,7 @@ typedef struct prover {
 
 typedef struct model {
 	const char *side;          /* "source" / "destination" */
+	uint32_t side_id;          /* VMC_SIDE_* */
 	const vmc__config *cfg;
 	const vmc__profile *prof;
 	const char *machine;       /* resolved */
@@ -261,11 +264,14 @@ static int build_model(prover *pv, model *m)
 	pci_probe pp;
 	int rc;
 
+	if (!pm && cfg->machine) /* a finding, not an error (rules/profile_select.c) */
+		return vmc__profile_machine_missing(pv->report, ctx, m->prof, m->side_id,
+						    cfg->machine);
 	if (!pm)
 		return VMC_FAIL_AT(ctx, VMC_EUNSUPPORTED, VMC_NO_OFFSET, cfg->origin,
-				   "expected a machine type QEMU %s has, found '%s'",
-				   vmc__profile_qemu(m->prof)->version,
-				   cfg->machine ? cfg->machine : "(default)");
+				   "expected a default machine type in the profile of QEMU %s, "
+				   "found none",
+				   vmc__profile_qemu(m->prof)->version);
 	m->machine = pm->name;
 	base = vmc__profile_find_base(m->prof, pm->name);
 	if (!base || base->error) {
@@ -556,66 +562,6 @@ static int feature_conditions(prover *pv, const model *src, const model *dst)
 	return VMC_OK;
 }
 
-#define CACHED_PROFILES 8
-
-/* Bundled profiles, parsed once per context (lib/ctx.h caches). */
-typedef struct profile_cache {
-	char version[CACHED_PROFILES][16];
-	vmc__profile *p[CACHED_PROFILES];
-} profile_cache;
-
-static void free_profiles(vmc_ctx *ctx, void *data)
-{
-	profile_cache *pc = data;
-	size_t i;
-
-	for (i = 0; i < CACHED_PROFILES; i++)
-		vmc__profile_free(pc->p[i]);
-	vmc__free(ctx, pc);
-}
-
-static int load_profile(const vmc__profile **out, vmc_ctx *ctx, const char *version)
-{
-	const char *const *v = vmc__profile_embedded_versions();
-	profile_cache *pc = ctx->cache[VMC__CACHE_PROFILES];
-	size_t i;
-
-	if (!version) {
-		/* the newest bundled profile */
-		size_t n = 0;
-		while (v[n])
-			n++;
-		if (!n)
-			return VMC_FAIL(ctx, VMC_EUNSUPPORTED, VMC_NO_OFFSET,
-					"expected a bundled emulator profile, found none");
-		version = v[n - 1];
-	}
-	if (!pc) {
-		pc = vmc__calloc(ctx, 1, sizeof(*pc));
-		if (!pc)
-			return VMC_ENOMEM;
-		ctx->cache[VMC__CACHE_PROFILES] = pc;
-		ctx->cache_free[VMC__CACHE_PROFILES] = free_profiles;
-	}
-	for (i = 0; i < CACHED_PROFILES && pc->p[i]; i++)
-		if (strcmp(pc->version[i], version) == 0) {
-			*out = pc->p[i];
-			return VMC_OK;
-		}
-	if (i == CACHED_PROFILES || strlen(version) >= sizeof(pc->version[0]))
-		return VMC_FAIL(ctx, VMC_EUNSUPPORTED, VMC_NO_OFFSET,
-				"expected at most %d QEMU versions per context, found more",
-				CACHED_PROFILES);
-	if (vmc__profile_load_embedded(&pc->p[i], ctx, version) < 0) {
-		vmc_error_clear(ctx);
-		return VMC_FAIL(ctx, VMC_EUNSUPPORTED, VMC_NO_OFFSET,
-				"expected a bundled profile for QEMU %s, found none", version);
-	}
-	snprintf(pc->version[i], sizeof(pc->version[i]), "%s", version);
-	*out = pc->p[i];
-	return VMC_OK;
-}
-
 static int prove_models(vmc_report **out, vmc_ctx *ctx, const vmc_stream *real_src,
 			const vmc__config *src_cfg, const vmc__config *dst_cfg,
 			const vmc_prove_options *opts)
@@ -629,10 +575,15 @@ static int prove_models(vmc_report **out, vmc_ctx *ctx, const vmc_stream *real_s
 	int rc;
 
 	if (opts) {
-		VMC_FAIL_IF(opts->version != VMC_PROVE_OPTIONS_VERSION, ctx, VMC_EINVAL,
-			    VMC_NO_OFFSET, "expected prove options version %u, found %u",
+		/* version 1 callers have the first four members only */
+		VMC_FAIL_IF(opts->version != 1 && opts->version != VMC_PROVE_OPTIONS_VERSION, ctx,
+			    VMC_EINVAL, VMC_NO_OFFSET,
+			    "expected prove options version 1 to %u, found %u",
 			    VMC_PROVE_OPTIONS_VERSION, opts->version);
-		o = *opts;
+		if (opts->version == 1)
+			memcpy(&o, opts, offsetof(vmc_prove_options, source_profile));
+		else
+			o = *opts;
 	}
 	vmc_error_clear(ctx);
 	memset(&pv, 0, sizeof(pv));
@@ -649,18 +600,31 @@ static int prove_models(vmc_report **out, vmc_ctx *ctx, const vmc_stream *real_s
 		pv.families = pr->families;
 		pv.nfamilies = pr->nfamilies;
 	}
+	/* Which QEMU each side is (rules/profile_select.c); the destination's
+	 * is the source's unless given.  No profile: a finding, and rc 1 ends
+	 * the proof there. */
 	if (rc == VMC_OK && src_cfg)
-		rc = load_profile(&sp, ctx, o.source_qemu);
-	if (rc == VMC_OK)
-		rc = load_profile(&dp, ctx, o.target_qemu ? o.target_qemu : o.source_qemu);
+		rc = vmc__profile_choose(&sp, pv.report, ctx, VMC_SIDE_SOURCE, o.source_qemu,
+					 o.source_profile, o.source_reason, 0);
+	if (rc == VMC_OK) {
+		int own = o.target_profile || o.target_qemu;
+		rc = vmc__profile_choose(&dp, pv.report, ctx, VMC_SIDE_DESTINATION,
+					 own ? o.target_qemu : o.source_qemu,
+					 own ? o.target_profile : o.source_profile,
+					 own ? o.target_reason : o.source_reason, !own && src_cfg);
+	}
+	if (rc == VMC_OK && ((src_cfg && !sp) || !dp))
+		rc = 1;
 	if (rc == VMC_OK && src_cfg) {
 		ms.side = "source";
+		ms.side_id = VMC_SIDE_SOURCE;
 		ms.cfg = src_cfg;
 		ms.prof = sp;
 		rc = build_model(&pv, &ms);
 	}
 	if (rc == VMC_OK) {
 		md.side = "destination";
+		md.side_id = VMC_SIDE_DESTINATION;
 		md.cfg = dst_cfg;
 		md.prof = dp;
 		rc = build_model(&pv, &md);

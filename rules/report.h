@@ -33,6 +33,8 @@ struct vmc_report {
 	uint32_t flags;          /* VMC_CHECK_*                              */
 	struct vmc_finding *findings;
 	size_t n, cap;
+	/* which QEMU each side is answered for (vmc_report_qemu), in arena */
+	const char *qemu[2][VMC_QEMU_KEY_COUNT];
 };
 
 int vmc__report_new(vmc_report **out, vmc_ctx *ctx, uint32_t flags);
